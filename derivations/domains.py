@@ -1,0 +1,264 @@
+"""Where the numeric checks sample their points.
+
+Each variable of a derivation is given a domain: a seeded random sampler plus
+the edge cases a careful reader would try first (logits of ±30, probabilities
+of exactly 0 and 1, one-hot teacher vectors, the smallest and largest number
+of classes).  Values are mpmath numbers; vectors are lists indexed from 1 (the
+pages number classes from 1), with ``None`` in slot 0.
+
+>>> import numpy as np
+>>> from derivations.domains import Probability
+>>> [float(v) for v in Probability().edges({})][:3]
+[0.0, 1.0, 0.5]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+#: The largest |logit| the checks use: e^{±30} is where float64 code starts
+#: to lose digits, while mpmath at the working precision does not.
+LOGIT_LIMIT = 30
+#: Distance from 0 and 1 of the "nearly certain" probabilities.
+NEAR_CERTAIN = mpmath.mpf("1e-12")
+
+Point = dict[Any, Any]
+
+
+class Domain:
+    """A sampler for one variable.  Subclasses set ``count`` when they
+    depend on a number of classes (a symbol given its own domain)."""
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no sampler")
+
+    def edges(self, point: Point) -> list[Any]:
+        raise NotImplementedError(f"{type(self).__name__} has no edge cases")
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+def _mpf(value: float) -> mpmath.mpf:
+    return mpmath.mpf(float(value))
+
+
+@dataclass(frozen=True)
+class Count(Domain):
+    """A number of classes or inputs, an integer in [low, high]."""
+
+    low: int = 2
+    high: int = 8
+
+    def sample(self, rng: np.random.Generator, point: Point) -> int:
+        return int(rng.integers(self.low, self.high + 1))
+
+    def edges(self, point: Point) -> list[int]:
+        return sorted({self.low, self.high})
+
+    def describe(self) -> str:
+        return f"integer in [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True)
+class Index(Domain):
+    """An index 1..count into a vector."""
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> int:
+        return int(rng.integers(1, point[self.count] + 1))
+
+    def edges(self, point: Point) -> list[int]:
+        return sorted({1, point[self.count]})
+
+    def describe(self) -> str:
+        return f"index in 1..{self.count}"
+
+
+@dataclass(frozen=True)
+class Logit(Domain):
+    """A real number that feeds a sigmoid or softmax: mostly moderate,
+    sometimes anywhere in [-30, 30]."""
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        if rng.random() < 0.5:
+            return _mpf(rng.normal(0.0, 3.0))
+        return _mpf(rng.uniform(-LOGIT_LIMIT, LOGIT_LIMIT))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        return [_mpf(-LOGIT_LIMIT), _mpf(0), _mpf(LOGIT_LIMIT)]
+
+    def describe(self) -> str:
+        return f"logit, |z| <= {LOGIT_LIMIT}"
+
+
+@dataclass(frozen=True)
+class Real(Domain):
+    """A real number of moderate size (a weight or an input)."""
+
+    scale: float = 2.0
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        return _mpf(rng.normal(0.0, self.scale))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        return [_mpf(0), _mpf(-self.scale * 3), _mpf(self.scale * 3)]
+
+    def describe(self) -> str:
+        return f"real, normal with scale {self.scale}"
+
+
+@dataclass(frozen=True)
+class Probability(Domain):
+    """A probability or a soft binary target in [0, 1]."""
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        return _mpf(rng.uniform(0.0, 1.0))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        return [_mpf(0), _mpf(1), _mpf(0.5), NEAR_CERTAIN, 1 - NEAR_CERTAIN]
+
+    def describe(self) -> str:
+        return "probability in [0, 1]"
+
+
+def _vector(values: list[mpmath.mpf]) -> list[mpmath.mpf | None]:
+    return [None, *values]
+
+
+@dataclass(frozen=True)
+class LogitVector(Domain):
+    """A vector of ``count`` logits."""
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        size = point[self.count]
+        spread = 3.0 if rng.random() < 0.5 else 10.0
+        values = np.clip(rng.normal(0.0, spread, size), -LOGIT_LIMIT, LOGIT_LIMIT)
+        return _vector([_mpf(v) for v in values])
+
+    def edges(self, point: Point) -> list[list]:
+        size = point[self.count]
+        zeros = [_mpf(0)] * size
+        one_high = [_mpf(LOGIT_LIMIT)] + [_mpf(-LOGIT_LIMIT)] * (size - 1)
+        one_low = [_mpf(-LOGIT_LIMIT)] + [_mpf(LOGIT_LIMIT)] * (size - 1)
+        ramp = [_mpf(v) for v in np.linspace(-LOGIT_LIMIT, LOGIT_LIMIT, size)]
+        return [_vector(v) for v in (zeros, one_high, one_low, ramp)]
+
+    def describe(self) -> str:
+        return f"{self.count} logits, each |a| <= {LOGIT_LIMIT}"
+
+
+@dataclass(frozen=True)
+class RealVector(Domain):
+    """A vector of ``count`` moderate reals (weights or inputs)."""
+
+    count: sp.Symbol | None = None
+    scale: float = 2.0
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        return _vector([_mpf(v) for v in rng.normal(0.0, self.scale, point[self.count])])
+
+    def edges(self, point: Point) -> list[list]:
+        size = point[self.count]
+        return [_vector([_mpf(0)] * size), _vector([_mpf(self.scale * (-1) ** n) for n in range(size)])]
+
+    def describe(self) -> str:
+        return f"{self.count} reals, normal with scale {self.scale}"
+
+
+@dataclass(frozen=True)
+class ProbabilityVector(Domain):
+    """A probability vector of ``count`` entries that sum to exactly 1.
+
+    Random vectors are Dirichlet with a concentration drawn from
+    {0.1, 1, 10}; the last entry is 1 minus the others in mpmath, so that the
+    sum is 1 at the working precision.  Edges: one-hot at the first and the
+    last class, uniform, and nearly one-hot.
+    """
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        size = point[self.count]
+        concentration = float(rng.choice([0.1, 1.0, 10.0]))
+        values = [_mpf(v) for v in rng.dirichlet([concentration] * size)[:-1]]
+        return _vector([*values, 1 - mpmath.fsum(values)])
+
+    def edges(self, point: Point) -> list[list]:
+        size = point[self.count]
+        first = [_mpf(1)] + [_mpf(0)] * (size - 1)
+        last = [_mpf(0)] * (size - 1) + [_mpf(1)]
+        uniform = [mpmath.mpf(1) / size] * size
+        nearly = [1 - NEAR_CERTAIN] + [NEAR_CERTAIN / (size - 1)] * (size - 1)
+        return [_vector(v) for v in (first, last, uniform, nearly)]
+
+    def describe(self) -> str:
+        return f"probability vector of {self.count} entries"
+
+
+#: At most this many edge points per formula; a larger product of edge cases
+#: is subsampled with the formula's seed.
+MAX_EDGE_POINTS = 160
+
+
+def _order(variables: dict[Any, Domain]) -> list[Any]:
+    """Counts first, then everything that depends on them."""
+    return sorted(variables, key=lambda var: 0 if isinstance(variables[var], Count) else 1)
+
+
+def random_points(variables: dict[Any, Domain], rng: np.random.Generator, number: int) -> list[Point]:
+    """``number`` seeded random points."""
+    order = _order(variables)
+    points = []
+    for _ in range(number):
+        point: Point = {}
+        for var in order:
+            point[var] = variables[var].sample(rng, point)
+        points.append(point)
+    return points
+
+
+def edge_points(variables: dict[Any, Domain], rng: np.random.Generator) -> list[Point]:
+    """Every combination of edge cases, subsampled to MAX_EDGE_POINTS."""
+    order = _order(variables)
+    partial: list[Point] = [{}]
+    for var in order:
+        partial = [
+            {**point, var: value}
+            for point in partial
+            for value in variables[var].edges(point)
+        ]
+    if len(partial) > MAX_EDGE_POINTS:
+        chosen = sorted(rng.choice(len(partial), MAX_EDGE_POINTS, replace=False))
+        partial = [partial[n] for n in chosen]
+    return partial
+
+
+def format_point(point: Point) -> str:
+    """A point as the failure messages quote it, ``z=-30, t=[0.2, 0.8]``."""
+    parts = []
+    for var, value in point.items():
+        if isinstance(value, list):
+            shown = "[" + ", ".join(mpmath.nstr(v, 8) for v in value[1:]) + "]"
+        elif isinstance(value, int):
+            shown = str(value)
+        else:
+            shown = mpmath.nstr(value, 12)
+        parts.append(f"{var}={shown}")
+    return ", ".join(parts)
+
+
+__all__ = [
+    "Count", "Domain", "Index", "Logit", "LogitVector", "Probability", "ProbabilityVector",
+    "Real", "RealVector", "edge_points", "format_point", "random_points",
+]

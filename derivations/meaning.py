@@ -1,0 +1,182 @@
+"""What an expression on a page means, in terms of the definitions alone.
+
+A page writes ``∂E/∂y_i · ∂y_i/∂a_k``; the derivation bound E to
+-Σ t_n ln y_n and y_i to the softmax of a.  :class:`Meaning` turns such an
+expression into one in the free variables only: each derivative is taken of
+its function as defined *in terms of the variable it differentiates by* (the
+chain rule's reading), then the remaining definitions are substituted and σ
+is replaced by its exponential form.
+
+The numeric reference of an equation comes from its left-hand side through
+this class and mpmath, never from the steps or the result.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+from derivations.core import Formula, index_ranges
+from derivations.definitions import expand_definitions
+
+#: Working precision of every numeric check, in significant decimal digits.
+WORKING_DIGITS = 50
+
+
+def _mp_sigma(value: mpmath.mpf) -> mpmath.mpf:
+    return 1 / (1 + mpmath.exp(-value))
+
+
+#: mpmath versions of the functions of the pages, for lambdify.
+MPMATH_FUNCTIONS = {"sigma": _mp_sigma}
+
+
+def _substitute(expr: sp.Basic, symbol: Any, meaning: Any) -> sp.Basic:
+    if isinstance(symbol, sp.IndexedBase):
+        return expr.replace(
+            lambda node: isinstance(node, sp.Indexed) and node.base == symbol,
+            lambda node: meaning(*node.indices),
+        )
+    return expr.xreplace({symbol: meaning})
+
+
+def _symbols_of(variable: Any) -> set:
+    if isinstance(variable, sp.Indexed):
+        return {variable.base}
+    return {variable}
+
+
+class Meaning:
+    """Expressions of one formula, rewritten in its free variables."""
+
+    def __init__(self, formula: Formula) -> None:
+        self.formula = formula
+        self.arguments = list(formula.variables)
+        self._truths = index_ranges(formula.variables)
+
+    # -- symbolic -----------------------------------------------------------
+
+    def _derivative(self, node: sp.Derivative) -> sp.Basic:
+        stops = set().union(*(_symbols_of(var) for var, _ in node.variable_count))
+        function = node.expr
+        for symbol, meaning in self.formula.bindings:
+            if symbol in stops:
+                break
+            function = _substitute(function, symbol, meaning)
+        return sp.Derivative(expand_definitions(function), *node.variable_count).doit()
+
+    def _bound_until(self, expr: sp.Basic, stops: set) -> sp.Basic:
+        """``expr`` with the bindings substituted up to (not including) stops,
+        σ replaced by its definition, and nothing else done: sums stay sums,
+        so that the numeric reference adds them up term by term."""
+        for symbol, meaning in self.formula.bindings:
+            if symbol in stops:
+                break
+            expr = _substitute(expr, symbol, meaning)
+        return expand_definitions(expr)
+
+    def of(self, expr: sp.Basic) -> sp.Basic:
+        """``expr`` in terms of the free variables, derivatives taken."""
+        return self._of(expr)
+
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - one Meaning per formula
+    def _of(self, expr: sp.Basic) -> sp.Basic:
+        expr = expr.replace(lambda node: isinstance(node, sp.Derivative), self._derivative)
+        for symbol, meaning in self.formula.bindings:
+            expr = _substitute(expr, symbol, meaning)
+        expr = expand_definitions(expr).doit()
+        return self.resolve_ranges(expr)
+
+    def resolve_ranges(self, expr: sp.Basic, truths: dict | None = None) -> sp.Basic:
+        """Settle ``Piecewise`` branches that an index range makes certain.
+
+        The ranges are those of the Index domains, and inside a sum, the
+        range of its summation index.
+        """
+        truths = dict(self._truths if truths is None else truths)
+        if not expr.has(sp.Piecewise):
+            return expr
+        if isinstance(expr, sp.Sum):
+            inner = dict(truths)
+            for var, low, high in expr.limits:
+                for relation in (sp.Ge(high, var), sp.Le(var, high), sp.Ge(var, low), sp.Le(low, var)):
+                    inner[relation] = True
+            return sp.Sum(self.resolve_ranges(expr.function, inner), *expr.limits)
+        if isinstance(expr, sp.Piecewise):
+            pieces = [(self.resolve_ranges(e, truths), c.xreplace(truths)) for e, c in expr.args]
+            return sp.Piecewise(*pieces)
+        if not expr.args:
+            return expr
+        return expr.func(*[self.resolve_ranges(arg, truths) for arg in expr.args])
+
+    # -- numeric --------------------------------------------------------------
+
+    @functools.lru_cache(maxsize=None)  # noqa: B019
+    def function(self, expr: sp.Basic) -> Callable[..., Any]:
+        """A numeric function of the free variables, evaluated in mpmath."""
+        meaning = self.of(expr)
+        if meaning.has(sp.Derivative):
+            raise ValueError(f"{expr} still holds a derivative after substituting definitions: {meaning}")
+        return sp.lambdify(self.arguments, meaning, modules=[MPMATH_FUNCTIONS, "mpmath"])
+
+    def evaluate(self, expr: sp.Basic, point: dict) -> mpmath.mpf:
+        """The value of ``expr`` at ``point``."""
+        with mpmath.workdps(WORKING_DIGITS):
+            return mpmath.mpf(self.function(expr)(*[point[var] for var in self.arguments]))
+
+    def reference(self, lhs: sp.Basic, point: dict) -> mpmath.mpf:
+        """The value of ``lhs`` at ``point`` from the definitions alone.
+
+        A derivative is differentiated numerically (mpmath.diff, at the
+        working precision) from the *defined function*, never from a derived
+        expression; anything else is evaluated from its definition with its
+        sums added term by term.  When the derivative is by a symbol that is
+        itself defined (∂E/∂z with z = Σ_j w_j x_j + b), the function of that
+        symbol is differentiated at the value its definition gives.
+        """
+        if not isinstance(lhs, sp.Derivative):
+            function = self._raw_function(lhs, frozenset())
+            with mpmath.workdps(WORKING_DIGITS):
+                return mpmath.mpf(function(*[point[var] for var in self.arguments]))
+        stops = frozenset().union(*(_symbols_of(var) for var, _ in lhs.variable_count))
+        extra = [symbol for symbol in sorted(stops, key=str) if symbol not in self.arguments]
+        inner = self._raw_function(lhs.expr, stops, tuple(extra))
+        base = dict(point)
+        for symbol in extra:
+            base[symbol] = self.evaluate(symbol, point)
+        arguments = self.arguments + extra
+        slots = []
+        orders = []
+        for var, order in lhs.variable_count:
+            if isinstance(var, sp.Indexed):
+                index = var.indices[0]
+                slots.append((var.base, int(point.get(index, index))))
+            else:
+                slots.append((var, None))
+            orders.append(int(order))
+
+        def at(*values: mpmath.mpf) -> mpmath.mpf:
+            moved = dict(base)
+            for (var, index), value in zip(slots, values):
+                if index is None:
+                    moved[var] = value
+                else:
+                    vector = list(moved[var])
+                    vector[index] = value
+                    moved[var] = vector
+            return inner(*[moved[var] for var in arguments])
+
+        start = [base[var] if index is None else base[var][index] for var, index in slots]
+        with mpmath.workdps(WORKING_DIGITS):
+            if len(slots) == 1:
+                return mpmath.diff(at, start[0], orders[0])
+            return mpmath.diff(at, start, orders)
+
+    @functools.lru_cache(maxsize=None)  # noqa: B019
+    def _raw_function(self, expr: sp.Basic, stops: frozenset, extra: tuple = ()) -> Callable[..., Any]:
+        raw = self._bound_until(expr, set(stops))
+        return sp.lambdify(self.arguments + list(extra), raw, modules=[MPMATH_FUNCTIONS, "mpmath"])
