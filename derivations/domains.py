@@ -187,12 +187,23 @@ class ProbabilityVector(Domain):
     """
 
     count: sp.Symbol | None = None
+    #: Keep every entry positive (for model outputs that go inside a log):
+    #: exact zeros become NEAR_CERTAIN**2, and the vector is renormalised.
+    floor: bool = False
+
+    def _finish(self, values: list[mpmath.mpf]) -> list:
+        if self.floor:
+            values = [max(v, NEAR_CERTAIN**2) for v in values]
+        head = values[:-1]
+        if self.floor:
+            total = mpmath.fsum(values)
+            head = [v / total for v in head]
+        return _vector([*head, 1 - mpmath.fsum(head)])
 
     def sample(self, rng: np.random.Generator, point: Point) -> list:
         size = point[self.count]
         concentration = float(rng.choice([0.1, 1.0, 10.0]))
-        values = [_mpf(v) for v in rng.dirichlet([concentration] * size)[:-1]]
-        return _vector([*values, 1 - mpmath.fsum(values)])
+        return self._finish([_mpf(v) for v in rng.dirichlet([concentration] * size)])
 
     def edges(self, point: Point) -> list[list]:
         size = point[self.count]
@@ -200,7 +211,7 @@ class ProbabilityVector(Domain):
         last = [_mpf(0)] * (size - 1) + [_mpf(1)]
         uniform = [mpmath.mpf(1) / size] * size
         nearly = [1 - NEAR_CERTAIN] + [NEAR_CERTAIN / (size - 1)] * (size - 1)
-        return [_vector(v) for v in (first, last, uniform, nearly)]
+        return [self._finish(v) for v in (first, last, uniform, nearly)]
 
     def describe(self) -> str:
         return f"probability vector of {self.count} entries"
