@@ -13,13 +13,13 @@ EXPECTED = {
     "sigmoid.definition": r"\sigma(z) = \frac{1}{1 + e^{-z}}",
     "sigmoid.derivative": r"\sigma'(z) = \sigma(z) \left(1 - \sigma(z)\right)",
     "sigmoid.bce_grad": (
-        r"\begin{gathered}\frac{\partial E}{\partial z} = \sigma(z) - t \\ "
-        r"\frac{\partial E}{\partial w_{j}} = x_{j} \left(\sigma(z) - t\right) \\ "
+        r"\begin{gathered}\frac{\partial E}{\partial z} = \sigma(z) - t \\[4pt] "
+        r"\frac{\partial E}{\partial w_{j}} = x_{j} \left(\sigma(z) - t\right) \\[4pt] "
         r"\frac{\partial E}{\partial b} = \sigma(z) - t\end{gathered}"
     ),
     "sigmoid.mse_grad": (
-        r"\begin{gathered}\frac{\partial C}{\partial z} = \sigma(z) \left(1 - \sigma(z)\right) \left(\sigma(z) - t\right) \\ "
-        r"\frac{\partial C}{\partial w_{j}} = x_{j} \sigma(z) \left(1 - \sigma(z)\right) \left(\sigma(z) - t\right) \\ "
+        r"\begin{gathered}\frac{\partial C}{\partial z} = \sigma(z) \left(1 - \sigma(z)\right) \left(\sigma(z) - t\right) \\[4pt] "
+        r"\frac{\partial C}{\partial w_{j}} = x_{j} \sigma(z) \left(1 - \sigma(z)\right) \left(\sigma(z) - t\right) \\[4pt] "
         r"\frac{\partial C}{\partial b} = \sigma(z) \left(1 - \sigma(z)\right) \left(\sigma(z) - t\right)\end{gathered}"
     ),
     "softmax.definition": r"y_{k} = \frac{e^{a_{k}}}{\sum_{m=1}^{K} e^{a_{m}}}",
@@ -28,7 +28,7 @@ EXPECTED = {
     "softmax.mse_grad": (
         r"\frac{\partial C}{\partial a_{k}} = \sum_{i=1}^{K} y_{i} \left(y_{i} - t_{i}\right) \left(\delta_{ik} - y_{k}\right)"
     ),
-    "softmax.two_class": r"\begin{gathered}y_{1} = \sigma(a_{1} - a_{2}) \\ y_{2} = \sigma(a_{2} - a_{1})\end{gathered}",
+    "softmax.two_class": r"\begin{gathered}y_{1} = \sigma(a_{1} - a_{2}) \\[4pt] y_{2} = \sigma(a_{2} - a_{1})\end{gathered}",
     "cross_entropy.one_hot": r"E = -\ln y_{c}",
 }
 
