@@ -221,8 +221,7 @@ def test_no_failed_request(visits) -> None:
 
 def test_no_console_error(visits) -> None:
     """No page logs an error or throws."""
-    errors = {f"{p} ({w})": v.console_errors for (p, w), v in visits.items()
-              if v.console_errors and not p.endswith("404.html")}
+    errors = {f"{p} ({w})": v.console_errors for (p, w), v in visits.items() if v.console_errors}
     assert errors == {}
 
 
