@@ -106,7 +106,10 @@ def render_site(timings: dict[str, float]) -> None:
     with stage("render", timings, lambda: f"site in {SITE.relative_to(ROOT)}/"):
         fresh = Path(tempfile.mkdtemp(prefix="site-", dir=ROOT / ".build"))
         env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file", str(CONFIG), "--site-dir", str(fresh)]
+        # No --quiet: MkDocs 1.6 counts warnings for --strict through its log,
+        # and --quiet drops them before they are counted, so a broken link
+        # would pass.  The output is captured and shown only on failure.
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(CONFIG), "--site-dir", str(fresh)]
         result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             shutil.rmtree(fresh, ignore_errors=True)
