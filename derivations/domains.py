@@ -27,6 +27,12 @@ LOGIT_LIMIT = 30
 #: Distance from 0 and 1 of the "nearly certain" probabilities.
 NEAR_CERTAIN = mpmath.mpf("1e-12")
 
+#: Digits at which a probability vector's last entry is made up to 1: beyond
+#: the checks' working precision, so the entries sum to 1 there exactly
+#: (at the default 15 digits, 1 - 1e-12 is off by 1e-16, which a check at
+#: relative error 1e-12 notices).
+EXACT_DIGITS = 80
+
 Point = dict[Any, Any]
 
 
@@ -192,18 +198,40 @@ class ProbabilityVector(Domain):
         size = point[self.count]
         concentration = float(rng.choice([0.1, 1.0, 10.0]))
         values = [_mpf(v) for v in rng.dirichlet([concentration] * size)[:-1]]
-        return _vector([*values, 1 - mpmath.fsum(values)])
+        with mpmath.workdps(EXACT_DIGITS):
+            return _vector([*values, 1 - mpmath.fsum(values)])
 
     def edges(self, point: Point) -> list[list]:
         size = point[self.count]
         first = [_mpf(1)] + [_mpf(0)] * (size - 1)
         last = [_mpf(0)] * (size - 1) + [_mpf(1)]
         uniform = [mpmath.mpf(1) / size] * size
-        nearly = [1 - NEAR_CERTAIN] + [NEAR_CERTAIN / (size - 1)] * (size - 1)
+        with mpmath.workdps(EXACT_DIGITS):
+            rest = [NEAR_CERTAIN / (size - 1)] * (size - 1)
+            nearly = [1 - mpmath.fsum(rest)] + rest
         return [_vector(v) for v in (first, last, uniform, nearly)]
 
     def describe(self) -> str:
         return f"probability vector of {self.count} entries"
+
+
+@dataclass(frozen=True)
+class UnitIntervalVector(Domain):
+    """A vector of ``count`` entries, each in [0, 1] on its own (several
+    independent binary targets); they need not sum to 1."""
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        return _vector([_mpf(v) for v in rng.uniform(0.0, 1.0, point[self.count])])
+
+    def edges(self, point: Point) -> list[list]:
+        size = point[self.count]
+        alternating = [_mpf(n % 2) for n in range(size)]
+        return [_vector([_mpf(0)] * size), _vector([_mpf(1)] * size), _vector(alternating)]
+
+    def describe(self) -> str:
+        return f"{self.count} entries, each in [0, 1]"
 
 
 #: At most this many edge points per formula; a larger product of edge cases
@@ -260,5 +288,5 @@ def format_point(point: Point) -> str:
 
 __all__ = [
     "Count", "Domain", "Index", "Logit", "LogitVector", "Probability", "ProbabilityVector",
-    "Real", "RealVector", "edge_points", "format_point", "random_points",
+    "Real", "RealVector", "UnitIntervalVector", "edge_points", "format_point", "random_points",
 ]
