@@ -16,6 +16,7 @@ from derivations.definitions import (
     C, E, binary_cross_entropy_definition, scalar_squared_error_definition, sigma, sigmoid_definition, t, y, z,
 )
 from derivations.domains import Logit, Probability
+from derivations import experiments  # noqa: F401 - registers the figures, tables and data file of the page
 
 PAGE = "learning-slowdown.md"
 
