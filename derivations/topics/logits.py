@@ -19,6 +19,7 @@ from derivations.definitions import (
     E, K, a_, binary_cross_entropy_definition, cross_entropy_definition, i, j, m, n, sigma, softmax_definition,
     t_, y, y_, z,
 )
+from derivations import stable  # noqa: F401 - registers the tables of the pages
 from derivations.domains import (
     Count, Index, LogitVector, Probability, ProbabilityVector, Real, RealVector, UnitIntervalVector,
 )
