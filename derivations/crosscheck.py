@@ -93,7 +93,7 @@ def measure_reference() -> dict[str, dict[str, Any]]:
         row["value"] = max(row["value"], value)
         row["gradient"] = max(row["gradient"], gradient)
 
-    inputs = "random, |a| up to ~1000, and (1000, 1001, 1002)"
+    inputs = "random logits of size up to about 1000, and (1000, 1001, 1002)"
     for logits, labels, soft in _cases(rng):
         value, grad = _torch_value_and_grad(F.cross_entropy, logits, torch.tensor(labels))
         record("ce_indices", "`cross_entropy`, class indices, mean", inputs,
@@ -137,7 +137,7 @@ def measure_formulas(formulas: dict[str, Any]) -> dict[str, dict[str, Any]]:
     onehot = np.eye(4)[labels]
     outputs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     rows: dict[str, dict[str, Any]] = {}
-    inputs = "random, |a| <= 8 or so"
+    inputs = "random logits, mostly of size below 8"
 
     loss = sp.lambdify([K, a_, t_], formulas["softmax.ce_logsumexp"].equations[0].claim, modules="math")
     ours_value = np.mean([loss(4, [None, *row], [None, *target]) for row, target in zip(logits, onehot)])

@@ -57,7 +57,8 @@ def hessian_eigenvalue_table(formulas: dict[str, Any]) -> str:
         y = reference.softmax(np.array(logits))
         float_values = np.linalg.eigvalsh(np.diag(y) - np.outer(y, y))
         shown = ", ".join(f"{v:g}" for v in logits)
-        lines.append(f"| ({shown}) | {mpmath.nstr(values[0], 3)} | {mpmath.nstr(values[1], 6)} "
+        smallest = "0 (below $10^{-50}$ in size)" if abs(values[0]) < mpmath.mpf("1e-50") else mpmath.nstr(values[0], 3)
+        lines.append(f"| ({shown}) | {smallest} | {mpmath.nstr(values[1], 6)} "
                      f"| {mpmath.nstr(values[-1], 6)} | {float_values[0]:.2e} |")
     return "\n".join(lines)
 
