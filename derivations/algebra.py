@@ -117,3 +117,43 @@ def softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBa
     rewritten = expr.replace(is_free_exp, lambda node: outputs[node.args[0].indices[0]] * stand_in)
     rewritten = rewritten.xreplace({total: stand_in})
     return sp.expand(sp.cancel(rewritten)).xreplace({stand_in: total})
+
+
+def normalize_sums(expr: sp.Expr) -> sp.Expr:
+    """Put every sum in one standard shape, so that equal sums compare equal.
+
+    Each sum is split over the terms of its summand, factors that do not
+    depend on the summation index are taken outside, and the index is
+    renamed by nesting depth.  ``Σ_i t_i y_k + Σ_n t_n`` and ``y_k Σ_m t_m +
+    Σ_j t_j`` then print and compare the same.
+    """
+    return _rename(_normalize(sp.expand(expr), 0), 0)
+
+
+def _rename(expr: sp.Expr, depth: int) -> sp.Expr:
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return expr
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        var, low, high = expr.limits[0]
+        name = sp.Symbol(f"_r{depth}", integer=True, positive=True)
+        return sp.Sum(_rename(expr.function.xreplace({var: name}), depth + 1), (name, low, high))
+    return expr.func(*[_rename(arg, depth) for arg in expr.args])
+
+
+def _normalize(expr: sp.Expr, depth: int) -> sp.Expr:
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return expr
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        var, low, high = expr.limits[0]
+        name = sp.Symbol(f"_s{depth}", integer=True, positive=True)
+        function = sp.expand(_normalize(expr.function.xreplace({var: name}), depth + 1))
+        total = sp.Integer(0)
+        for term in sp.Add.make_args(function):
+            outside = [f for f in sp.Mul.make_args(term) if not f.has(name)]
+            inside = [f for f in sp.Mul.make_args(term) if f.has(name)]
+            if inside:
+                total += sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (name, low, high))
+            else:
+                total += sp.Mul(*outside) * (high - low + 1)
+        return total
+    return expr.func(*[_normalize(arg, depth) for arg in expr.args])

@@ -28,9 +28,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from derivations.algebra import normalize_sums
 from derivations.core import Equation, Formula
 from derivations.domains import Index, edge_points, format_point, random_points
-from derivations.meaning import Meaning
+from derivations.meaning import WORKING_DIGITS, Meaning
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +100,12 @@ def is_zero(expr: sp.Expr) -> bool:
 
 
 def _apply_conditions(formula: Formula, meaning: Meaning, expr: sp.Expr) -> sp.Expr:
-    if not formula.conditions:
-        return meaning.resolve_ranges(expr)
-    for _ in range(2):
-        expr = sp.expand(expr).doit()
-        for condition in formula.conditions:
-            expr = condition.symbolic(expr)
-        expr = meaning.resolve_ranges(expr)
+    expr = meaning.resolve_ranges(expr)
+    if not expr.has(sp.Sum):
+        return expr
+    expr = normalize_sums(expr)
+    for condition in formula.conditions:
+        expr = condition.symbolic(expr)
     return expr
 
 
@@ -168,7 +168,8 @@ def relative_error(actual: mpmath.mpf, expected: mpmath.mpf) -> mpmath.mpf:
 def sample(formula: Formula) -> list[dict]:
     """The formula's points: edge cases first, then seeded random points."""
     rng = np.random.default_rng(_seed(formula.id))
-    return edge_points(formula.variables, rng) + random_points(formula.variables, rng, RANDOM_POINTS)
+    with mpmath.workdps(WORKING_DIGITS):
+        return edge_points(formula.variables, rng) + random_points(formula.variables, rng, RANDOM_POINTS)
 
 
 def numeric_checks(formula: Formula, meaning: Meaning, equation: Equation, points: list[dict]) -> list[CheckResult]:

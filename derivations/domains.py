@@ -27,12 +27,6 @@ LOGIT_LIMIT = 30
 #: Distance from 0 and 1 of the "nearly certain" probabilities.
 NEAR_CERTAIN = mpmath.mpf("1e-12")
 
-#: Digits at which a probability vector's last entry is made up to 1: beyond
-#: the checks' working precision, so the entries sum to 1 there exactly
-#: (at the default 15 digits, 1 - 1e-12 is off by 1e-16, which a check at
-#: relative error 1e-12 notices).
-EXACT_DIGITS = 80
-
 Point = dict[Any, Any]
 
 
@@ -193,23 +187,31 @@ class ProbabilityVector(Domain):
     """
 
     count: sp.Symbol | None = None
+    #: Keep every entry positive (for model outputs that go inside a log):
+    #: exact zeros become NEAR_CERTAIN**2, and the vector is renormalised.
+    floor: bool = False
+
+    def _finish(self, values: list[mpmath.mpf]) -> list:
+        if self.floor:
+            values = [max(v, NEAR_CERTAIN**2) for v in values]
+        head = values[:-1]
+        if self.floor:
+            total = mpmath.fsum(values)
+            head = [v / total for v in head]
+        return _vector([*head, 1 - mpmath.fsum(head)])
 
     def sample(self, rng: np.random.Generator, point: Point) -> list:
         size = point[self.count]
         concentration = float(rng.choice([0.1, 1.0, 10.0]))
-        values = [_mpf(v) for v in rng.dirichlet([concentration] * size)[:-1]]
-        with mpmath.workdps(EXACT_DIGITS):
-            return _vector([*values, 1 - mpmath.fsum(values)])
+        return self._finish([_mpf(v) for v in rng.dirichlet([concentration] * size)])
 
     def edges(self, point: Point) -> list[list]:
         size = point[self.count]
         first = [_mpf(1)] + [_mpf(0)] * (size - 1)
         last = [_mpf(0)] * (size - 1) + [_mpf(1)]
         uniform = [mpmath.mpf(1) / size] * size
-        with mpmath.workdps(EXACT_DIGITS):
-            rest = [NEAR_CERTAIN / (size - 1)] * (size - 1)
-            nearly = [1 - mpmath.fsum(rest)] + rest
-        return [_vector(v) for v in (first, last, uniform, nearly)]
+        nearly = [1 - NEAR_CERTAIN] + [NEAR_CERTAIN / (size - 1)] * (size - 1)
+        return [self._finish(v) for v in (first, last, uniform, nearly)]
 
     def describe(self) -> str:
         return f"probability vector of {self.count} entries"

@@ -21,6 +21,7 @@ import mpmath
 import sympy as sp
 
 from derivations.core import Formula, index_ranges
+from derivations.domains import Count
 from derivations.definitions import expand_definitions
 
 #: Working precision of every numeric check, in significant decimal digits.
@@ -57,6 +58,10 @@ class Meaning:
         self.formula = formula
         self.arguments = list(formula.variables)
         self._truths = index_ranges(formula.variables)
+        # A count that can take one value only (K = 2 for the two-class
+        # softmax) is that value wherever it appears.
+        self._fixed = {var: domain.low for var, domain in formula.variables.items()
+                       if isinstance(domain, Count) and domain.low == domain.high}
 
     # -- symbolic -----------------------------------------------------------
 
@@ -86,10 +91,35 @@ class Meaning:
     @functools.lru_cache(maxsize=None)  # noqa: B019 - one Meaning per formula
     def _of(self, expr: sp.Basic) -> sp.Basic:
         expr = expr.replace(lambda node: isinstance(node, sp.Derivative), self._derivative)
+        # Settle index ranges while every summation index is still inside
+        # its sum: SymPy's doit() can move a condition like i <= K outside.
+        expr = self.resolve_ranges(expr)
         for symbol, meaning in self.formula.bindings:
             expr = _substitute(expr, symbol, meaning)
-        expr = expand_definitions(expr).doit()
-        return self.resolve_ranges(expr)
+        expr = self.resolve_ranges(expand_definitions(expr).xreplace(self._fixed))
+        return self.settle(expr)
+
+    def settle(self, expr: sp.Basic, truths: dict | None = None) -> sp.Basic:
+        """``doit()`` from the inside out, each sum with its index range known.
+
+        Evaluating the inner sums first, while the range of every summation
+        index is known, keeps SymPy from leaving conditions like ``i <= K``
+        outside the sum that binds ``i``.
+        """
+        truths = dict(self._truths if truths is None else truths)
+        if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+            return expr
+        if isinstance(expr, sp.Sum):
+            inner = dict(truths)
+            for var, low, high in expr.limits:
+                for relation in (sp.Ge(high, var), sp.Le(var, high), sp.Ge(var, low), sp.Le(low, var)):
+                    inner[relation] = True
+            function = self.settle(expr.function, inner)
+            return self.resolve_ranges(sp.Sum(function, *expr.limits).doit(), truths)
+        node = expr.func(*[self.settle(arg, truths) for arg in expr.args])
+        if isinstance(node, sp.Derivative):
+            node = node.doit()
+        return self.resolve_ranges(node, truths)
 
     def resolve_ranges(self, expr: sp.Basic, truths: dict | None = None) -> sp.Basic:
         """Settle ``Piecewise`` branches that an index range makes certain.

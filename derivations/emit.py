@@ -1,0 +1,412 @@
+"""Write the Markdown pages the site builder reads, and formulas.json.
+
+Prose lives in ``docs/``.  A page places results with one short syntax:
+
+* ``{{ derivation: softmax.ce_grad }}`` on a line of its own: every step of
+  the derivation, then the numbered result;
+* ``{{ result: sigmoid.derivative }}`` on a line of its own: the result only;
+* ``{{ ref: softmax.ce_grad }}`` inside a sentence: a link to the formula
+  showing its number (and its page, when that is another page);
+* ``{{ figure: NAME }}`` and ``{{ table: NAME }}`` (see :mod:`artifacts`);
+* ``{{ verification }}``: the table of every formula and its checks.
+
+``$...$`` and ``$$...$$`` in prose are notation and are rendered like the
+results.  All math is rendered to HTML by KaTeX at build time, in one batch,
+so pages need no script to show formulas.  Errors name the file and line in
+``docs/``, never the generated copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from derivations import artifacts, mathrender
+from derivations.core import STATUSES, Formula
+from derivations.printing import latex
+
+logger = logging.getLogger(__name__)
+
+DIRECTIVE = re.compile(r"\{\{\s*(?P<kind>[a-z]+)\s*(?::\s*(?P<name>[^}\s]+)\s*)?\}\}")
+BLOCK_KINDS = {"derivation", "result", "figure", "table", "verification"}
+INLINE_KINDS = {"ref"}
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)")
+FENCE = re.compile(r"^\s*(```|~~~)")
+PLACEHOLDER = "\x00math{}\x00"
+PLACEHOLDER_RE = re.compile("\x00math(\\d+)\x00")
+
+
+class EmitError(Exception):
+    """A page could not be written; names the docs/ file and line."""
+
+
+@dataclass
+class Page:
+    """One prose page on its way to the site."""
+
+    source: Path
+    name: str
+    title: str
+    lines: list[str]
+    numbers: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Emitter:
+    """Collects math while pages are written, then renders it in one batch."""
+
+    formulas: dict[str, Formula]
+    docs: Path
+    items: list[mathrender.MathItem] = field(default_factory=list)
+    placements: dict[str, str] = field(default_factory=dict)
+
+    def math(self, key: str, tex: str, display: bool) -> str:
+        self.items.append(mathrender.MathItem(key, tex, display))
+        return PLACEHOLDER.format(len(self.items) - 1)
+
+
+# ---------------------------------------------------------------------------
+# URLs
+# ---------------------------------------------------------------------------
+
+
+def page_url(page: str) -> str:
+    """The directory URL MkDocs serves ``page`` at, relative to the site root."""
+    stem = page[:-3] if page.endswith(".md") else page
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def relative_url(from_page: str, to_page: str, anchor: str = "") -> str:
+    """A link from one page to another (and an anchor), as raw HTML needs."""
+    depth = page_url(from_page).count("/")
+    target = "../" * depth + page_url(to_page)
+    return (target or "./") + (f"#{anchor}" if anchor else "")
+
+
+# ---------------------------------------------------------------------------
+# what formulas.json says about a formula
+# ---------------------------------------------------------------------------
+
+
+def statement_latex(formula: Formula) -> str:
+    """The LaTeX of the result, printed from the checked SymPy statement."""
+    lines = [latex(eq.statement) for eq in formula.equations]
+    if len(lines) == 1:
+        return lines[0]
+    return r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}"
+
+
+def content_hash(formula: Formula) -> str:
+    """A short hash of the statement (LaTeX and SymPy form)."""
+    text = statement_latex(formula) + "\n" + sp.srepr(formula.statement)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def formula_record(formula: Formula) -> dict[str, Any]:
+    """The formulas.json entry of one formula."""
+    checks = [result.as_json() for result in formula.checks]
+    steps = []
+    for equation in formula.equations:
+        for step in equation.steps:
+            steps.append({
+                "anchor": step.anchor,
+                "latex": latex(sp.Eq(equation.lhs, step.rhs, evaluate=False)),
+                "because": step.because,
+                "sympy": sp.srepr(sp.Eq(equation.lhs, step.rhs, evaluate=False)),
+                "checks": [c for c in checks if c["target"] == step.anchor],
+            })
+    return {
+        "id": formula.id,
+        "title": formula.title,
+        "page": page_url(formula.page) + "#" + formula.id,
+        "latex": statement_latex(formula),
+        "sympy": sp.srepr(formula.statement),
+        "conditions": [latex(condition.statement) for condition in formula.conditions],
+        "status": formula.status,
+        "status_meaning": STATUSES[formula.status],
+        "needs": formula.needs,
+        "hash": content_hash(formula),
+        "source": formula.source,
+        "checks": checks,
+        "steps": steps,
+    }
+
+
+# ---------------------------------------------------------------------------
+# blocks
+# ---------------------------------------------------------------------------
+
+
+def _prose(emitter: Emitter, key: str, text: str) -> str:
+    """Short prose (a step's reason) with its $...$ math rendered."""
+    out = []
+    position = 0
+    for match in INLINE_MATH.finditer(text):
+        out.append(html.escape(text[position:match.start()]))
+        out.append(emitter.math(key, match.group(1), display=False))
+        position = match.end()
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def _checks_summary(formula: Formula) -> str:
+    if not formula.checks:
+        return "not checked: " + STATUSES[formula.status].split(":")[0]
+    symbolic = sum(1 for c in formula.checks if c.kind.startswith("symbolic"))
+    numeric = [c for c in formula.checks if c.kind == "numeric"]
+    points = max((c.points for c in numeric), default=0)
+    return f"{symbolic} symbolic and {len(numeric)} numeric checks passed, {points} points each"
+
+
+def result_block(emitter: Emitter, page: Page, formula: Formula) -> str:
+    number = page.numbers.setdefault(formula.id, len(page.numbers) + 1)
+    math = emitter.math(formula.id, statement_latex(formula), display=True)
+    conditions = ""
+    if formula.conditions:
+        shown = ", ".join(emitter.math(formula.id, latex(c.statement), display=False) for c in formula.conditions)
+        conditions = f'<span class="ce-conditions">for {shown}</span> · '
+    checks_link = relative_url(page.name, "verification.md", formula.id)
+    return (
+        f'<div class="ce-formula" id="{formula.id}" data-formula="{formula.id}" data-status="{formula.status}">'
+        f'<div class="ce-formula-body"><div class="ce-math">{math}</div>'
+        f'<span class="ce-number">({number})</span></div>'
+        f'<div class="ce-meta"><strong>{html.escape(formula.title)}</strong> · {conditions}'
+        f'<code class="ce-id">{formula.id}</code> · '
+        f'<a class="ce-checks" href="{checks_link}">{html.escape(_checks_summary(formula))}</a></div></div>'
+    )
+
+
+def derivation_block(emitter: Emitter, page: Page, formula: Formula) -> str:
+    rows = []
+    for equation in formula.equations:
+        for position, step in enumerate(equation.steps):
+            if position == 0:
+                tex = latex(sp.Eq(equation.lhs, step.rhs, evaluate=False))
+            else:
+                tex = "= " + latex(step.rhs)
+            css = "ce-step ce-first" if position == 0 else "ce-step"
+            rows.append(
+                f'<div class="{css}" id="{step.anchor}"><div class="ce-math">'
+                f'{emitter.math(step.anchor, tex, display=True)}</div>'
+                f'<div class="ce-because">{_prose(emitter, step.anchor, step.because)}</div></div>'
+            )
+    steps = "".join(rows)
+    return f'<div class="ce-derivation" data-formula="{formula.id}">{steps}</div>\n\n' + result_block(emitter, page, formula)
+
+
+def verification_block(emitter: Emitter, page: Page) -> str:
+    rows = ["| Formula | Status | Check | Target | Points | Largest error | Passed |", "|---|---|---|---|---|---|---|"]
+    for formula in sorted(emitter.formulas.values(), key=lambda f: f.id):
+        link = f"[`{formula.id}`]({formula.page}#{formula.id})"
+        anchor = f'<span id="{formula.id}"></span>'
+        if not formula.checks:
+            rows.append(f"| {anchor}{link} | {formula.status} | none | — | — | — | — |")
+            continue
+        for n, check in enumerate(formula.checks):
+            first = f"{anchor}{link}" if n == 0 else ""
+            status = formula.status if n == 0 else ""
+            error = "—" if check.kind != "numeric" else f"{check.max_error:.1e}"
+            points = str(check.points) if check.points else "—"
+            rows.append(f"| {first} | {status} | {check.kind} | `{check.target}` | {points} | {error} | {'yes' if check.passed else 'NO'} |")
+    return "\n".join(rows)
+
+
+def figure_block(emitter: Emitter, page: Page, name: str, out: Path, where: str) -> str:
+    if name not in artifacts.FIGURES:
+        raise EmitError(f"{where}: unknown figure {name!r}; registered: {', '.join(sorted(artifacts.FIGURES)) or 'none'}")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    artifact = artifacts.FIGURES[name]
+    fig = artifact.function(emitter.formulas)
+    target = out / "figures" / f"{name}.svg"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    matplotlib.rcParams["svg.hashsalt"] = name
+    fig.savefig(target, format="svg", transparent=True, metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    src = "../" * page_url(page.name).count("/") + f"figures/{name}.svg"
+    caption = f"<figcaption>{_prose(emitter, name, artifact.caption)}</figcaption>" if artifact.caption else ""
+    return f'<figure class="ce-figure" id="figure-{name}"><img src="{src}" alt="{html.escape(artifact.alt)}">{caption}</figure>'
+
+
+def table_block(emitter: Emitter, name: str, where: str) -> str:
+    if name not in artifacts.TABLES:
+        raise EmitError(f"{where}: unknown table {name!r}; registered: {', '.join(sorted(artifacts.TABLES)) or 'none'}")
+    return str(artifacts.TABLES[name].function(emitter.formulas))
+
+
+# ---------------------------------------------------------------------------
+# pages
+# ---------------------------------------------------------------------------
+
+
+def _title(lines: list[str], source: Path) -> str:
+    for line in lines:
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise EmitError(f"{source}:1: the page has no '# Title' line")
+
+
+def load_pages(docs: Path) -> list[Page]:
+    pages = []
+    for source in sorted(docs.rglob("*.md")):
+        lines = source.read_text(encoding="utf-8").splitlines()
+        pages.append(Page(source, source.relative_to(docs).as_posix(), _title(lines, source), lines))
+    return pages
+
+
+def _ref(emitter: Emitter, pages: dict[str, Page], page: Page, formula_id: str, where: str) -> str:
+    if formula_id not in emitter.formulas:
+        raise EmitError(f"{where}: {{{{ ref: {formula_id} }}}} names no formula; known IDs: {', '.join(sorted(emitter.formulas))}")
+    formula = emitter.formulas[formula_id]
+    home = pages.get(formula.page)
+    number = home.numbers.get(formula_id) if home else None
+    if number is None:
+        raise EmitError(f"{where}: {formula_id} is not placed on its page {formula.page}")
+    if formula.page == page.name:
+        return f"[({number})](#{formula_id})"
+    return f"[({number}) in *{home.title}*]({_relative_md(page.name, formula.page)}#{formula_id})"
+
+
+def _relative_md(from_page: str, to_page: str) -> str:
+    depth = from_page.count("/")
+    return "../" * depth + to_page
+
+
+def _number_pages(emitter: Emitter, pages: list[Page]) -> None:
+    """First pass: give every placed formula its number on its page."""
+    for page in pages:
+        for line_number, line in enumerate(page.lines, start=1):
+            match = DIRECTIVE.fullmatch(line.strip())
+            if match and match.group("kind") in {"derivation", "result"}:
+                formula_id = match.group("name")
+                where = f"docs/{page.name}:{line_number}"
+                if formula_id not in emitter.formulas:
+                    raise EmitError(f"{where}: {{{{ {match.group('kind')}: {formula_id} }}}} names no formula; known IDs: {', '.join(sorted(emitter.formulas))}")
+                formula = emitter.formulas[formula_id]
+                if formula.page != page.name:
+                    raise EmitError(f"{where}: {formula_id} belongs on {formula.page} (its @derivation page=); place it there and link here with {{{{ ref: {formula_id} }}}}")
+                if formula_id in emitter.placements:
+                    raise EmitError(f"{where}: {formula_id} is already placed at {emitter.placements[formula_id]}; a formula is placed once, elsewhere use {{{{ ref: {formula_id} }}}}")
+                emitter.placements[formula_id] = where
+                page.numbers[formula_id] = len(page.numbers) + 1
+    missing = sorted(set(emitter.formulas) - set(emitter.placements))
+    if missing:
+        lines = [f"{fid}: add {{{{ derivation: {fid} }}}} to docs/{emitter.formulas[fid].page}" for fid in missing]
+        raise EmitError("formulas derived but placed on no page:\n  " + "\n  ".join(lines))
+
+
+def _prose_math(emitter: Emitter, text: str, where: str) -> str:
+    text = DISPLAY_MATH.sub(lambda m: "\n\n" + emitter.math(where, m.group(1).strip(), display=True) + "\n\n", text)
+    return INLINE_MATH.sub(lambda m: emitter.math(where, m.group(1), display=False), text)
+
+
+def write_page(emitter: Emitter, pages: dict[str, Page], page: Page, out: Path) -> str:
+    body: list[str] = []
+    in_fence = False
+    chunk: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if chunk:
+            start = chunk[0][0]
+            text = "\n".join(line for _, line in chunk)
+            body.append(_prose_math(emitter, text, f"docs/{page.name}:{start}"))
+            chunk.clear()
+
+    for line_number, line in enumerate(page.lines, start=1):
+        where = f"docs/{page.name}:{line_number}"
+        if FENCE.match(line):
+            flush()
+            in_fence = not in_fence
+            body.append(line)
+            continue
+        if in_fence:
+            body.append(line)
+            continue
+        block = DIRECTIVE.fullmatch(line.strip())
+        if block:
+            kind, name = block.group("kind"), block.group("name")
+            if kind not in BLOCK_KINDS:
+                raise EmitError(f"{where}: {{{{ {kind} }}}} is not a block directive; use one of {sorted(BLOCK_KINDS)} on its own line, or {{{{ ref: ID }}}} inside a sentence")
+            flush()
+            if kind == "derivation":
+                body.append(derivation_block(emitter, page, emitter.formulas[name]))
+            elif kind == "result":
+                body.append(result_block(emitter, page, emitter.formulas[name]))
+            elif kind == "figure":
+                body.append(figure_block(emitter, page, name, out, where))
+            elif kind == "table":
+                body.append(_prose_math(emitter, table_block(emitter, name, where), where))
+            else:
+                body.append(verification_block(emitter, page))
+            body.append("")
+            continue
+
+        def inline(match: re.Match[str]) -> str:
+            kind, name = match.group("kind"), match.group("name")
+            if kind not in INLINE_KINDS or not name:
+                raise EmitError(f"{where}: {match.group(0)} cannot stand inside a sentence; block directives ({', '.join(sorted(BLOCK_KINDS))}) go on a line of their own")
+            return _ref(emitter, pages, page, name, where)
+
+        chunk.append((line_number, DIRECTIVE.sub(inline, line)))
+    flush()
+    if in_fence:
+        raise EmitError(f"docs/{page.name}: a code fence is opened and never closed")
+    return "\n".join(body) + "\n"
+
+
+def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, version: str) -> dict[str, int]:
+    """Write every page, the assets, formulas.json and the data files to ``out``.
+
+    ``out`` is written from scratch (a temporary folder the caller swaps
+    in).  Returns counts for the build summary.
+    """
+    from derivations import topics  # noqa: F401 - registers artifacts with the topics
+
+    emitter = Emitter(formulas, docs)
+    pages = load_pages(docs)
+    by_name = {page.name: page for page in pages}
+    unknown_pages = sorted({f.page for f in formulas.values()} - set(by_name))
+    if unknown_pages:
+        raise EmitError("formulas name pages that docs/ does not have: " + ", ".join(unknown_pages))
+    _number_pages(emitter, pages)
+    texts = {page.name: write_page(emitter, by_name, page, out) for page in pages}
+
+    dist = mathrender.ensure_katex(cache)
+    rendered = mathrender.render(emitter.items, cache)
+    safe = [mathrender.protect_for_markdown(fragment) for fragment in rendered]
+    for name, text in texts.items():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(PLACEHOLDER_RE.sub(lambda m: safe[int(m.group(1))], text), encoding="utf-8")
+
+    for source in sorted(docs.rglob("*")):
+        if source.is_file() and source.suffix != ".md":
+            target = out / source.relative_to(docs)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    mathrender.copy_assets(dist, out / "assets" / "katex")
+
+    records = [formula_record(formulas[fid]) for fid in sorted(formulas)]
+    (out / "formulas.json").write_text(json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    for path, artifact in sorted(artifacts.DATA_FILES.items()):
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(artifact.function(formulas), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return {"pages": len(pages), "math": len(emitter.items)}
