@@ -7,7 +7,7 @@ SymPy has already shown equal, the one a textbook prints.
 >>> from derivations.definitions import sigma, z
 >>> s = sigma(z)
 >>> textbook_signs(sp.factor(s - s**2))
-sigma(z)*(1 - sigma(z))
+(1 - sigma(z))*sigma(z)
 """
 
 from __future__ import annotations

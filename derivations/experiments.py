@@ -305,8 +305,9 @@ def softmax_curves_figure(formulas: dict[str, Any]) -> plt.Figure:
         name = "squared error" if loss == "mse" else "cross-entropy"
         loss_ax.plot(run.losses, color=colours[loss], label=f"{name}, η = {run.eta:g}", linewidth=1.6)
         accuracy_ax.plot(run.accuracies, color=colours[loss], label=f"{name}, η = {run.eta:g}", linewidth=1.6)
+    loss_ax.set_yscale("log")
     loss_ax.set_xlabel("epoch")
-    loss_ax.set_ylabel("loss (each run its own)")
+    loss_ax.set_ylabel("loss (each run its own, log scale)")
     accuracy_ax.set_xlabel("epoch")
     accuracy_ax.set_ylabel("training accuracy")
     _legend(loss_ax)
