@@ -83,7 +83,7 @@ def _torch_value_and_grad(function: Any, logits: np.ndarray, *args: Any, **kwarg
 def measure_reference() -> dict[str, dict[str, Any]]:
     """reference.py against torch at random and extreme inputs."""
     import torch
-    import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
+    import torch.nn.functional as F
 
     rng = np.random.default_rng(SEED)
     rows: dict[str, dict[str, Any]] = {}
@@ -129,7 +129,7 @@ def measure_reference() -> dict[str, dict[str, Any]]:
 def measure_formulas(formulas: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The derived formulas, lambdified, against torch at moderate inputs."""
     import torch
-    import torch.nn.functional as F  # noqa: N812
+    import torch.nn.functional as F
 
     rng = np.random.default_rng(SEED + 1)
     logits = rng.normal(0.0, 3.0, size=(32, 4))

@@ -25,13 +25,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import sympy as sp  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy as sp
 
-from derivations import reference  # noqa: E402
-from derivations.artifacts import data_file, figure, table  # noqa: E402
-from derivations.definitions import sigma, t, z  # noqa: E402
+from derivations import reference
+from derivations.artifacts import data_file, figure, table
+from derivations.definitions import t, z
 
 logger = logging.getLogger(__name__)
 

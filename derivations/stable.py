@@ -95,8 +95,8 @@ def offset_binary(z: float, t: float, delta: float = OFFSET) -> tuple[float, flo
 @table("stable.clipping")
 def clipping_table(formulas: dict[str, Any]) -> str:
     """A badly wrong neuron (target 0, growing z): exact, offset, clipped, from logits."""
-    lines = ["| $z$ (target $t = 0$) | exact loss | exact $\\partial E/\\partial z$ "
-             "| $+\\delta$ in log: loss | gradient | clipped: loss | gradient | from logits: loss | gradient |",
+    lines = [("| $z$ (target $t = 0$) | exact loss | exact $\\partial E/\\partial z$ "
+              "| $+\\delta$ in log: loss | gradient | clipped: loss | gradient | from logits: loss | gradient |"),
              "|---|---|---|---|---|---|---|---|---|"]
     for z in (5.0, 10.0, 16.0, 20.0, 40.0):
         loss, grad = _exact_binary(z, 0)
@@ -147,6 +147,6 @@ def maxima_table(maxima: dict[str, dict[str, float]]) -> str:
     """Rows: what was compared; columns: largest difference in value and in gradient."""
     lines = ["| compared | inputs | largest relative difference, value | largest relative difference, gradient |",
              "|---|---|---|---|"]
-    for name, row in maxima.items():
+    for row in maxima.values():
         lines.append(f"| {row['what']} | {row['inputs']} | {row['value']:.2e} | {row['gradient']:.2e} |")
     return "\n".join(lines)

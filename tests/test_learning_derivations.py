@@ -10,7 +10,7 @@ import sympy as sp
 
 from derivations.check import check_formula, failures
 from derivations.core import derive_all
-from derivations.definitions import C, sigma, t, y, z
+from derivations.definitions import t, z
 
 NEW_IDS = (
     "learning.mse_slowdown", "learning.ce_no_slowdown", "sigmoid.mse_nonconvex",

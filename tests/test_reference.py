@@ -48,7 +48,6 @@ def _exact_log_softmax(row):
         # ln Σ e^{a_j} = max + log1p(rest): at 50 digits, a rest of 1e-180
         # would otherwise vanish against the maximum.
         rest = mpmath.fsum(mpmath.exp(v - a[top]) for k, v in enumerate(a) if k != top)
-        total = a[top] + mpmath.log1p(rest)
         return [(v - a[top]) - mpmath.log1p(rest) for v in a]
 
 

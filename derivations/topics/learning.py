@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations import experiments  # noqa: F401 - registers the figures, tables and data file of the page
 from derivations.algebra import as_symbol, complete_square, textbook_fraction, textbook_signs
 from derivations.core import Derivation, derivation
 from derivations.definitions import (
-    C, E, binary_cross_entropy_definition, scalar_squared_error_definition, sigma, sigmoid_definition, t, y, z,
+    C,
+    E,
+    binary_cross_entropy_definition,
+    scalar_squared_error_definition,
+    sigma,
+    sigmoid_definition,
+    t,
+    y,
+    z,
 )
 from derivations.domains import Logit, Probability
-from derivations import experiments  # noqa: F401 - registers the figures, tables and data file of the page
 
 PAGE = "learning-slowdown.md"
 
@@ -79,7 +87,7 @@ def ce_no_slowdown(d: Derivation) -> None:
                     claim=sigma(z) - t)
 
     ratio = d.equation(sp.Derivative(E, z))
-    quotient = ratio.step(sp.Derivative(C, z) / sp.Derivative(sigma(z), z),
+    ratio.step(sp.Derivative(C, z) / sp.Derivative(sigma(z), z),
                           r"compare with squared error: divide its gradient by $\sigma'(z)$")
     squared = sp.diff(scalar_squared_error_definition(t, y), y).subs(y, sigma(z)) * sigma_slope
     ratio.result(_in_sigma(squared / sigma_slope),

@@ -13,7 +13,18 @@ import sympy as sp
 
 from derivations.core import Derivation, derivation, sums_to_one
 from derivations.definitions import (
-    K, a_, binary_cross_entropy_definition, cross_entropy_definition, n, sigma, softmax_definition, t, t_, y, y_, z,
+    K,
+    a_,
+    binary_cross_entropy_definition,
+    cross_entropy_definition,
+    n,
+    sigma,
+    softmax_definition,
+    t,
+    t_,
+    y,
+    y_,
+    z,
 )
 from derivations.domains import Count, Logit, LogitVector, Probability, ProbabilityVector, UnitIntervalVector
 

@@ -13,15 +13,35 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.algebra import pull_constants, settle_indices, softmax_outputs, textbook_fraction
-from derivations.core import Condition, Derivation, at_least, derivation, sums_to_one
-from derivations.definitions import (
-    E, K, a_, binary_cross_entropy_definition, cross_entropy_definition, i, j, m, n, sigma, softmax_definition,
-    t_, y, y_, z,
-)
 from derivations import stable  # noqa: F401 - registers the tables of the pages
+from derivations.algebra import pull_constants, settle_indices, softmax_outputs, textbook_fraction
+from derivations.core import Derivation, at_least, derivation, sums_to_one
+from derivations.definitions import (
+    E,
+    K,
+    a_,
+    binary_cross_entropy_definition,
+    cross_entropy_definition,
+    i,
+    j,
+    m,
+    n,
+    sigma,
+    softmax_definition,
+    t_,
+    y,
+    y_,
+    z,
+)
 from derivations.domains import (
-    Count, Index, LogitVector, Probability, ProbabilityVector, Real, RealVector, UnitIntervalVector,
+    Count,
+    Index,
+    LogitVector,
+    Probability,
+    ProbabilityVector,
+    Real,
+    RealVector,
+    UnitIntervalVector,
 )
 
 STABLE = "stable-code.md"
