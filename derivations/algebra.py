@@ -157,3 +157,25 @@ def _normalize(expr: sp.Expr, depth: int) -> sp.Expr:
                 total += sp.Mul(*outside) * (high - low + 1)
         return total
     return expr.func(*[_normalize(arg, depth) for arg in expr.args])
+
+
+def orient_like(expr: sp.Expr, pattern: sp.Expr) -> sp.Expr:
+    """Flip the signs of sum factors of ``expr`` to read like ``pattern``.
+
+    ``σ(z)(σ(z) - 1)(t - σ(z))`` oriented like ``(σ(z) - t)σ(z)(1 - σ(z))``
+    becomes ``σ(z)(1 - σ(z))(σ(z) - t)``.  Only signs move: each flip of a
+    factor is paid for by a factor -1, so the value is unchanged (and the
+    checks prove it again).
+    """
+    if not expr.is_Mul:
+        return expr
+    wanted = {sp.expand(f) for f in sp.Mul.make_args(pattern) if f.is_Add}
+    factors = []
+    sign = 1
+    for factor in sp.Mul.make_args(expr):
+        if factor.is_Add and sp.expand(factor) not in wanted and sp.expand(-factor) in wanted:
+            factors.append(sp.expand(-factor))
+            sign = -sign
+        else:
+            factors.append(factor)
+    return sign * sp.Mul(*factors)

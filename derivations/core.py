@@ -137,8 +137,13 @@ class Chain:
         return rhs
 
     def result(self, rhs: sp.Expr, because: str, *, claim: sp.Expr) -> sp.Expr:
-        """Add the last line, the result, and the textbook form it must equal."""
-        self.step(rhs, because)
+        """Add the last line, the result, and the textbook form it must equal.
+
+        When ``rhs`` is already the last line (nothing left to simplify), that
+        line is the result and no repeated line is added.
+        """
+        if not (self._equation.steps and self._equation.steps[-1].rhs == rhs):
+            self.step(rhs, because)
         self._equation.claim = sp.sympify(claim)
         return rhs
 

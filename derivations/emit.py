@@ -107,7 +107,7 @@ def statement_latex(formula: Formula) -> str:
     lines = [latex(eq.statement) for eq in formula.equations]
     if len(lines) == 1:
         return lines[0]
-    return r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}"
+    return r"\begin{gathered}" + r" \\[4pt] ".join(lines) + r"\end{gathered}"
 
 
 def content_hash(formula: Formula) -> str:

@@ -125,6 +125,8 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         terms = list(expr.as_ordered_terms())
+        # Numbers lead, as in 1 + e^{-z} and 1 - σ(z); then SymPy's order.
+        terms = [term for term in terms if term.is_Number] + [term for term in terms if not term.is_Number]
         positive = [term for term in terms if not term.could_extract_minus_sign()]
         negative = [term for term in terms if term.could_extract_minus_sign()]
         text = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.algebra import as_symbol, textbook_signs
+from derivations.algebra import as_symbol, orient_like, textbook_signs
 from derivations.core import Derivation, derivation
 from derivations.definitions import (
     C, E, J, affine_definition, b, binary_cross_entropy_definition,
@@ -60,7 +60,8 @@ def _gradients_through_sigmoid(d: Derivation, loss: sp.Symbol, definition: sp.Ex
     outer = sp.diff(definition, y)
     product = by_z.step(outer * sigma_slope, r"differentiate the loss by $y$, and use $\sigma'(z) = \sigma(z)(1 - \sigma(z))$")
     in_z = by_z.step(product.subs(y, sigma(z)), r"substitute $y = \sigma(z)$")
-    simplest = textbook_signs(as_symbol(in_z, sigma(z), lambda e: sp.factor(sp.cancel(e))))
+    simplest = as_symbol(in_z, sigma(z), lambda e: sp.factor(sp.cancel(e)))
+    simplest = orient_like(textbook_signs(simplest), claim_z)
     by_z.result(simplest, "cancel", claim=claim_z)
 
     slope_w = sp.diff(affine_definition(w_, x_, b, J), w_[j]).doit()
