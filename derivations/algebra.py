@@ -44,6 +44,81 @@ def as_symbol(expr: sp.Expr, part: sp.Expr, transform) -> sp.Expr:  # noqa: ANN0
     return transform(expr.subs(part, stand_in)).subs(stand_in, part)
 
 
+def complete_square(expr: sp.Expr, part: sp.Expr) -> sp.Expr:
+    """Write a quadratic in ``part`` as ``c + a (part - h)²``.
+
+    >>> from derivations.definitions import sigma, z
+    >>> complete_square(sigma(z) * (1 - sigma(z)), sigma(z))
+    1/4 - (sigma(z) - 1/2)**2
+    """
+    stand_in = sp.Dummy("s", real=True)
+    quadratic = sp.Poly(sp.expand(expr.subs(part, stand_in)), stand_in)
+    if quadratic.degree() != 2:
+        raise ValueError(f"complete_square needs a quadratic in {part}, got {expr}")
+    a, b, c = quadratic.all_coeffs()
+    centre = -b / (2 * a)
+    return (c - b**2 / (4 * a)) + a * (part - centre) ** 2
+
+
+def textbook_fraction(expr: sp.Expr) -> sp.Expr:
+    """A factored fraction with the minus signs cancelled between its parts.
+
+    >>> from derivations.definitions import t, y
+    >>> textbook_fraction(-(y - t) / (y * (y - 1)))
+    (1/(y*(1 - y)))*(-t + y)
+    """
+    numerator, denominator = sp.fraction(sp.factor(expr))
+    if denominator.could_extract_minus_sign() or textbook_signs(-denominator) != -denominator:
+        numerator, denominator = sp.expand(-numerator), textbook_signs(-denominator)
+    return sp.Mul(numerator, sp.Pow(denominator, -1), evaluate=False)
+
+
+def pull_constants(expr: sp.Expr) -> sp.Expr:
+    """Move factors that do not depend on a sum's index out of the sum.
+
+    >>> from derivations.definitions import t_, n, K, z
+    >>> pull_constants(sp.Sum(z * t_[n], (n, 1, K)))
+    z*Sum(t[n], (n, 1, K))
+    """
+    from sympy.simplify.simplify import factor_sum
+
+    return expr.replace(lambda node: isinstance(node, sp.Sum), lambda node: factor_sum(node))
+
+
+def settle_indices(expr: sp.Expr, indices: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
+    """Drop the ``Piecewise`` branches that ``1 ≤ index ≤ count`` rules out.
+
+    ``indices`` maps each free index to its count.  Differentiating a sum by
+    one of its terms gives ``Piecewise((a_i, K >= i), (0, True))``; with
+    1 ≤ i ≤ K known, that is ``a_i``.
+    """
+    truths = {}
+    for index, count in indices.items():
+        for relation in (sp.Ge(count, index), sp.Le(index, count), sp.Ge(index, 1), sp.Le(1, index)):
+            truths[relation] = sp.true
+    return expr.replace(lambda node: isinstance(node, sp.Piecewise),
+                        lambda node: sp.Piecewise(*[(e, c.xreplace(truths)) for e, c in node.args]))
+
+
+def softmax_outputs(expr: sp.Expr, logits: sp.IndexedBase, outputs: sp.IndexedBase,
+                    total: sp.Sum) -> sp.Expr:
+    """Rewrite ``e^{a_i}`` as ``y_i Σ_m e^{a_m}`` for free indices, and cancel.
+
+    ``total`` is the normaliser ``Σ_m e^{a_m}`` of the softmax; what is left
+    is written in the outputs ``y``.
+    """
+    bound = {limit[0] for node in expr.atoms(sp.Sum) for limit in node.limits}
+    stand_in = sp.Dummy("S", positive=True)
+
+    def is_free_exp(node: sp.Basic) -> bool:
+        return (isinstance(node, sp.exp) and isinstance(node.args[0], sp.Indexed)
+                and node.args[0].base == logits and not (node.args[0].free_symbols & bound))
+
+    rewritten = expr.replace(is_free_exp, lambda node: outputs[node.args[0].indices[0]] * stand_in)
+    rewritten = rewritten.xreplace({total: stand_in})
+    return sp.expand(sp.cancel(rewritten)).xreplace({stand_in: total})
+
+
 def normalize_sums(expr: sp.Expr) -> sp.Expr:
     """Put every sum in one standard shape, so that equal sums compare equal.
 

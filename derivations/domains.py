@@ -217,6 +217,25 @@ class ProbabilityVector(Domain):
         return f"probability vector of {self.count} entries"
 
 
+@dataclass(frozen=True)
+class UnitIntervalVector(Domain):
+    """A vector of ``count`` entries, each in [0, 1] on its own (several
+    independent binary targets); they need not sum to 1."""
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        return _vector([_mpf(v) for v in rng.uniform(0.0, 1.0, point[self.count])])
+
+    def edges(self, point: Point) -> list[list]:
+        size = point[self.count]
+        alternating = [_mpf(n % 2) for n in range(size)]
+        return [_vector([_mpf(0)] * size), _vector([_mpf(1)] * size), _vector(alternating)]
+
+    def describe(self) -> str:
+        return f"{self.count} entries, each in [0, 1]"
+
+
 #: At most this many edge points per formula; a larger product of edge cases
 #: is subsampled with the formula's seed.
 MAX_EDGE_POINTS = 160
@@ -271,5 +290,5 @@ def format_point(point: Point) -> str:
 
 __all__ = [
     "Count", "Domain", "Index", "Logit", "LogitVector", "Probability", "ProbabilityVector",
-    "Real", "RealVector", "edge_points", "format_point", "random_points",
+    "Real", "RealVector", "UnitIntervalVector", "edge_points", "format_point", "random_points",
 ]

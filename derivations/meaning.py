@@ -189,18 +189,21 @@ class Meaning:
                 slots.append((var, None))
             orders.append(int(order))
 
+        start = [base[var] if index is None else base[var][index] for var, index in slots]
+
         def at(*values: mpmath.mpf) -> mpmath.mpf:
+            # Each slot adds its displacement, so that a derivative taken twice
+            # by the same entry (∂²E/∂a_i∂a_j at i = j) moves that entry by both.
             moved = dict(base)
-            for (var, index), value in zip(slots, values):
+            for (var, index), value, origin in zip(slots, values, start):
                 if index is None:
                     moved[var] = value
                 else:
                     vector = list(moved[var])
-                    vector[index] = value
+                    vector[index] = vector[index] + (value - origin)
                     moved[var] = vector
             return inner(*[moved[var] for var in arguments])
 
-        start = [base[var] if index is None else base[var][index] for var, index in slots]
         with mpmath.workdps(WORKING_DIGITS):
             if len(slots) == 1:
                 return mpmath.diff(at, start[0], orders[0])
