@@ -135,13 +135,14 @@ def publish(formulas: dict[str, Any]) -> list[str]:
     Only adds: a published ID is never removed or moved here (that needs an
     entry in derivations/aliases.json), so old links keep working.
     """
-    from derivations.citing import PUBLISHED_IDS, IdRegistry
+    from derivations import citing
 
-    registry = IdRegistry.load()
+    registry = citing.IdRegistry.load()
     new = registry.publish({fid: formula.page for fid, formula in formulas.items()})
     if new:
         registry.save()
-    print(f"=== publish {len(new)} new ID(s) recorded in {PUBLISHED_IDS.relative_to(ROOT)}: {', '.join(new) or 'none'}", flush=True)
+    where = os.path.relpath(citing.PUBLISHED_IDS, ROOT)
+    print(f"=== publish {len(new)} new ID(s) recorded in {where}: {', '.join(new) or 'none'}", flush=True)
     return new
 
 

@@ -154,7 +154,7 @@ def latex_file(records: list[dict[str, Any]], release: Release) -> str:
     """formulas.tex: a standalone LaTeX document, each formula an equation labelled with its ID."""
     lines = [
         f"% {release.site_name}, version {release.version} ({release.date}).",
-        "% Every formula of the site, printed from the checked SymPy objects; \\label{ID} is the site's formula ID.",
+        "% Every formula of the site, printed from the checked SymPy objects, each labelled with its formula ID on the site.",
         "% Compile with pdflatex or latexmk; needs only amsmath.",
         r"\documentclass{article}",
         r"\usepackage{amsmath}",
@@ -196,8 +196,10 @@ class IdRegistry:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, published: Path = PUBLISHED_IDS, aliases: Path = ALIASES) -> IdRegistry:
-        """Read both files; a missing aliases file means no aliases."""
+    def load(cls, published: Path | None = None, aliases: Path | None = None) -> IdRegistry:
+        """Read both files (by default the committed ones); a missing aliases file means no aliases."""
+        published = published or PUBLISHED_IDS
+        aliases = aliases or ALIASES
         entries = json.loads(published.read_text(encoding="utf-8")) if published.exists() else {}
         moved = json.loads(aliases.read_text(encoding="utf-8")) if aliases.exists() else {}
         for old, entry in moved.items():
@@ -248,6 +250,7 @@ class IdRegistry:
             self.published[formula_id] = placed[formula_id]
         return new
 
-    def save(self, published: Path = PUBLISHED_IDS) -> None:
+    def save(self, published: Path | None = None) -> None:
         """Write the registry, sorted, so that its diff shows exactly what was published."""
+        published = published or PUBLISHED_IDS
         published.write_text(json.dumps(dict(sorted(self.published.items())), indent=2) + "\n", encoding="utf-8")
