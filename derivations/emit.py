@@ -215,7 +215,9 @@ def _tools(emitter: Emitter, formula: Formula) -> str:
 
     The LaTeX and the citation texts travel in data attributes (the search
     index ignores attributes); formula-tools.js reads them, puts the page's
-    own address where the citations say ``@@URL@@``, and copies.
+    own address where the citations say ``@@URL@@``, and copies.  The
+    toolbar, citation and source are kept out of the search index
+    (``data-search-exclude``, read by Material's search plugin).
     """
     record = {"id": formula.id, "title": formula.title, "hash": content_hash(formula), "page": page_url(formula.page) + "#" + formula.id}
     fid = formula.id
@@ -230,14 +232,14 @@ def _tools(emitter: Emitter, formula: Formula) -> str:
                  f'aria-label="Show how to cite formula {fid}">Cite</button>')
     parts.append('<span class="ce-tool-status" role="status" aria-live="polite"></span>')
     toolbar = (
-        f'<div class="ce-tools" role="toolbar" aria-label="Formula {fid}" data-latex="{_attribute(statement_latex(formula))}" '
+        f'<div class="ce-tools" role="toolbar" aria-label="Formula {fid}" data-search-exclude data-latex="{_attribute(statement_latex(formula))}" '
         f'data-bibtex="{_attribute(citing.bibtex_entry(record, emitter.release))}" '
         f'data-citation="{_attribute(citing.plain_citation(record, emitter.release))}">'
         + "".join(parts) + "</div>"
     )
-    cite = (f'<div class="ce-cite" id="{fid}.cite" hidden><p class="ce-cite-text"></p>'
+    cite = (f'<div class="ce-cite" id="{fid}.cite" hidden data-search-exclude><p class="ce-cite-text"></p>'
             f'<pre class="ce-cite-bibtex"><code></code></pre></div>')
-    source = (f'<details class="ce-source"><summary>SymPy source</summary><p>Derived in '
+    source = (f'<details class="ce-source" data-search-exclude><summary>SymPy source</summary><p>Derived in '
               f'<code>{html.escape(formula.source)}</code>; the checked SymPy object:</p>'
               f'<pre><code>{html.escape(sp.srepr(formula.statement))}</code></pre></details>')
     return toolbar + cite + source
