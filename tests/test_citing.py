@@ -107,7 +107,7 @@ def test_source_shown_on_demand(built_site: Path) -> None:
     for record in _records(built_site):
         text = _page(built_site, record).read_text(encoding="utf-8")
         block = text[text.index(f'id="{record["id"]}"'):]
-        details = html.unescape(block[block.index('<details class="ce-source">'):block.index("</details>")])
+        details = html.unescape(block[block.index('<details class="ce-source"'):block.index("</details>")])
         assert record["source"] in details and record["sympy"] in details, record["id"]
 
 
