@@ -25,6 +25,7 @@ so pages need no script to show formulas.  Errors name the file and line in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -479,7 +480,8 @@ def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, relea
         out: where the complete pages go.
         cache: the KaTeX cache folder.
         release: site name, version and date for citations; a bare version
-            string takes the name and date from the repository (for tests).
+            string is used with the name and date of the repository's release
+            (for tests).
         registry: published IDs and aliases; by default the committed
             ``derivations/published_ids.json`` and ``aliases.json``.
 
@@ -490,7 +492,7 @@ def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, relea
     from derivations import topics  # noqa: F401 - registers artifacts with the topics
 
     if isinstance(release, str):
-        release = citing.read_release()
+        release = dataclasses.replace(citing.read_release(), version=release)
     emitter = Emitter(formulas, docs, release)
     pages = load_pages(docs)
     by_name = {page.name: page for page in pages}
