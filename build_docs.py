@@ -4,6 +4,9 @@
     python build_docs.py            derive, check, write pages, build site/
     python build_docs.py --check    derive and check only
     python build_docs.py --serve    build, serve on localhost, rebuild on change
+    python build_docs.py --publish-ids
+                                    build, then record new formula IDs in
+                                    derivations/published_ids.json
 
 A failed check stops the build before anything is written: the message names
 the formula, the check, the point, the expected and the actual value, and the
@@ -21,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,12 +37,6 @@ SITE = ROOT / "site"
 CONFIG = ROOT / "mkdocs.yml"
 
 logger = logging.getLogger("build_docs")
-
-
-def version() -> str:
-    """The project version, from pyproject.toml (the one place it is set)."""
-    with open(ROOT / "pyproject.toml", "rb") as handle:
-        return tomllib.load(handle)["project"]["version"]
 
 
 @contextmanager
@@ -87,6 +83,7 @@ def derive_and_check(only: list[str] | None, timings: dict[str, float]) -> dict[
 
 
 def emit_pages(formulas: dict[str, Any], timings: dict[str, float]) -> dict[str, int]:
+    from derivations.citing import IdRegistry, read_release
     from derivations.emit import emit
 
     counts: dict[str, int] = {}
@@ -94,7 +91,7 @@ def emit_pages(formulas: dict[str, Any], timings: dict[str, float]) -> dict[str,
         GENERATED.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix="docs-", dir=GENERATED.parent))
         try:
-            counts.update(emit(formulas, DOCS, fresh, CACHE, version()))
+            counts.update(emit(formulas, DOCS, fresh, CACHE, read_release(ROOT), IdRegistry.load()))
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
@@ -121,7 +118,7 @@ class BuildError(Exception):
     """A stage failed; the message says which and why."""
 
 
-def build(only: list[str] | None = None, check_only: bool = False) -> dict[str, Any]:
+def build(only: list[str] | None = None, check_only: bool = False, publish_ids: bool = False) -> dict[str, Any]:
     timings: dict[str, float] = {}
     formulas = derive_and_check(only, timings)
     summary: dict[str, Any] = {"formulas": len(formulas), "timings": timings}
@@ -130,7 +127,26 @@ def build(only: list[str] | None = None, check_only: bool = False) -> dict[str, 
         return summary
     summary.update(emit_pages(formulas, timings))
     render_site(timings)
+    if publish_ids:
+        summary["published"] = publish(formulas)
     return summary
+
+
+def publish(formulas: dict[str, Any]) -> list[str]:
+    """Record the IDs of this (successful) build that are not yet published; returns them.
+
+    Only adds: a published ID is never removed or moved here (that needs an
+    entry in derivations/aliases.json), so old links keep working.
+    """
+    from derivations import citing
+
+    registry = citing.IdRegistry.load()
+    new = registry.publish({fid: formula.page for fid, formula in formulas.items()})
+    if new:
+        registry.save()
+    where = os.path.relpath(citing.PUBLISHED_IDS, ROOT)
+    print(f"=== publish {len(new)} new ID(s) recorded in {where}: {', '.join(new) or 'none'}", flush=True)
+    return new
 
 
 def _watched() -> dict[Path, float]:
@@ -168,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="derive and check only; write nothing")
     group.add_argument("--serve", action="store_true", help="build, then serve the site locally and rebuild when docs/ or derivations/ change")
+    group.add_argument("--publish-ids", action="store_true",
+                       help="build, then add the new formula IDs (with their pages) to derivations/published_ids.json; commit that file")
     group.add_argument("--pages-only", action="store_true", help="derive, check and write the Markdown pages, without running MkDocs (used by --serve)")
     parser.add_argument("--only", nargs="+", metavar="ID", help="derive and check only these formula IDs (and what they need); implies --check")
     parser.add_argument("--dev-addr", default="127.0.0.1:8000", help="address for --serve (default 127.0.0.1:8000)")
@@ -176,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from derivations.check import CheckFailure
+    from derivations.citing import CitingError
     from derivations.core import DerivationError
     from derivations.emit import EmitError
     from derivations.mathrender import KatexInstallError, KatexProcessError, MathRenderError
@@ -186,11 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             timings: dict[str, float] = {}
             emit_pages(derive_and_check(None, timings), timings)
             return 0
-        summary = build(args.only, check_only=args.check or bool(args.only))
+        summary = build(args.only, check_only=args.check or bool(args.only), publish_ids=args.publish_ids)
     except CheckFailure as failure:
         print(f"\nCHECK FAILED; nothing was written and site/ is unchanged.\n{failure}", file=sys.stderr)
         return 1
-    except (DerivationError, EmitError, MathRenderError, KatexInstallError, KatexProcessError, BuildError) as error:
+    except (DerivationError, EmitError, CitingError, MathRenderError, KatexInstallError, KatexProcessError, BuildError) as error:
         print(f"\nBUILD FAILED ({type(error).__name__}); site/ is unchanged.\n{error}", file=sys.stderr)
         return 1
     total = time.perf_counter() - started

@@ -8,7 +8,14 @@ Prose lives in ``docs/``.  A page places results with one short syntax:
 * ``{{ ref: softmax.ce_grad }}`` inside a sentence: a link to the formula
   showing its number (and its page, when that is another page);
 * ``{{ figure: NAME }}`` and ``{{ table: NAME }}`` (see :mod:`artifacts`);
-* ``{{ verification }}``: the table of every formula and its checks.
+* ``{{ verification }}``: the table of every formula and its checks;
+* ``{{ formula_index }}``: every formula, grouped by topic (the ID's first
+  part), with its number, page, rendered statement and checks.
+
+Every displayed result carries a toolbar (copy LaTeX, MathML or link, and a
+citation) driven by ``docs/assets/formula-tools.js``, and its SymPy source on
+demand.  Beside the pages, ``formulas.json``, ``formulas.tex`` and
+``formulas.bib`` are written into the site root (see :mod:`citing`).
 
 ``$...$`` and ``$$...$$`` in prose are notation and are rendered like the
 results.  All math is rendered to HTML by KaTeX at build time, in one batch,
@@ -18,6 +25,7 @@ so pages need no script to show formulas.  Errors name the file and line in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -30,14 +38,14 @@ from typing import Any
 
 import sympy as sp
 
-from derivations import artifacts, mathrender
+from derivations import artifacts, citing, mathrender
 from derivations.core import STATUSES, Formula
 from derivations.printing import latex
 
 logger = logging.getLogger(__name__)
 
-DIRECTIVE = re.compile(r"\{\{\s*(?P<kind>[a-z]+)\s*(?::\s*(?P<name>[^}\s]+)\s*)?\}\}")
-BLOCK_KINDS = {"derivation", "result", "figure", "table", "verification"}
+DIRECTIVE = re.compile(r"\{\{\s*(?P<kind>[a-z_]+)\s*(?::\s*(?P<name>[^}\s]+)\s*)?\}\}")
+BLOCK_KINDS = {"derivation", "result", "figure", "table", "verification", "formula_index"}
 INLINE_KINDS = {"ref"}
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)")
@@ -67,8 +75,10 @@ class Emitter:
 
     formulas: dict[str, Formula]
     docs: Path
+    release: citing.Release
     items: list[mathrender.MathItem] = field(default_factory=list)
     placements: dict[str, str] = field(default_factory=dict)
+    moved: list[citing.Alias] = field(default_factory=list)
 
     def math(self, key: str, tex: str, display: bool) -> str:
         self.items.append(mathrender.MathItem(key, tex, display))
@@ -116,8 +126,13 @@ def content_hash(formula: Formula) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def formula_record(formula: Formula) -> dict[str, Any]:
-    """The formulas.json entry of one formula."""
+def formula_record(formula: Formula, release: citing.Release | None = None) -> dict[str, Any]:
+    """The formulas.json entry of one formula.
+
+    With a ``release``, the record also names the site ``version`` and its
+    ``date``: each record is then a complete citation on its own, and
+    formulas.json stays a list.
+    """
     checks = [result.as_json() for result in formula.checks]
     steps = []
     for equation in formula.equations:
@@ -143,7 +158,7 @@ def formula_record(formula: Formula) -> dict[str, Any]:
         "source": formula.source,
         "checks": checks,
         "steps": steps,
-    }
+    } | ({"version": release.version, "date": release.date} if release else {})
 
 
 # ---------------------------------------------------------------------------
@@ -186,8 +201,49 @@ def result_block(emitter: Emitter, page: Page, formula: Formula) -> str:
         f'<span class="ce-number">({number})</span></div>'
         f'<div class="ce-meta"><strong>{html.escape(formula.title)}</strong> · {conditions}'
         f'<code class="ce-id">{formula.id}</code> · '
-        f'<a class="ce-checks" href="{checks_link}">{html.escape(_checks_summary(formula))}</a></div></div>'
+        f'<a class="ce-checks" href="{checks_link}">{html.escape(_checks_summary(formula))}</a></div>'
+        f'{mathrender.protect_for_markdown(_tools(emitter, formula))}</div>'
     )
+
+
+def _attribute(value: str) -> str:
+    """An attribute value on one line (Markdown ends raw HTML at a blank line); the browser decodes it back."""
+    return html.escape(value, quote=True).replace("\n", "&#10;")
+
+
+def _tools(emitter: Emitter, formula: Formula) -> str:
+    """The toolbar of a result: copy LaTeX, MathML and link, cite, and the SymPy source.
+
+    The LaTeX and the citation texts travel in data attributes (the search
+    index ignores attributes); formula-tools.js reads them, puts the page's
+    own address where the citations say ``@@URL@@``, and copies.  The
+    toolbar, citation and source are kept out of the search index
+    (``data-search-exclude``, read by Material's search plugin).
+    """
+    record = {"id": formula.id, "title": formula.title, "hash": content_hash(formula), "page": page_url(formula.page) + "#" + formula.id}
+    fid = formula.id
+    buttons = [
+        ("latex", f"Copy the LaTeX of formula {fid}", "Copy LaTeX"),
+        ("mathml", f"Copy the MathML of formula {fid} (pastes into Word as an equation)", "Copy MathML"),
+        ("link", f"Copy a link to formula {fid}", "Copy link"),
+    ]
+    parts = [f'<button type="button" class="ce-tool" data-action="{action}" aria-label="{label}">{text}</button>'
+             for action, label, text in buttons]
+    parts.append(f'<button type="button" class="ce-tool" data-action="cite" aria-expanded="false" aria-controls="{fid}.cite" '
+                 f'aria-label="Show how to cite formula {fid}">Cite</button>')
+    parts.append('<span class="ce-tool-status" role="status" aria-live="polite"></span>')
+    toolbar = (
+        f'<div class="ce-tools" role="toolbar" aria-label="Formula {fid}" data-search-exclude data-latex="{_attribute(statement_latex(formula))}" '
+        f'data-bibtex="{_attribute(citing.bibtex_entry(record, emitter.release))}" '
+        f'data-citation="{_attribute(citing.plain_citation(record, emitter.release))}">'
+        + "".join(parts) + "</div>"
+    )
+    cite = (f'<div class="ce-cite" id="{fid}.cite" hidden data-search-exclude><p class="ce-cite-text"></p>'
+            f'<pre class="ce-cite-bibtex"><code></code></pre></div>')
+    source = (f'<details class="ce-source" data-search-exclude><summary>SymPy source</summary><p>Derived in '
+              f'<code>{html.escape(formula.source)}</code>; the checked SymPy object:</p>'
+              f'<pre><code>{html.escape(sp.srepr(formula.statement))}</code></pre></details>')
+    return toolbar + cite + source
 
 
 def derivation_block(emitter: Emitter, page: Page, formula: Formula) -> str:
@@ -223,6 +279,41 @@ def verification_block(emitter: Emitter, page: Page) -> str:
             points = str(check.points) if check.points else "—"
             rows.append(f"| {first} | {status} | {check.kind} | `{check.target}` | {points} | {error} | {'yes' if check.passed else 'NO'} |")
     return "\n".join(rows)
+
+
+def formula_index_block(emitter: Emitter, pages: dict[str, Page], page: Page) -> str:
+    """Every formula, in one section per topic (the first part of its ID), in ID order."""
+    topics: dict[str, list[Formula]] = {}
+    for formula in sorted(emitter.formulas.values(), key=lambda f: f.id):
+        topics.setdefault(formula.id.split(".")[0], []).append(formula)
+    out = []
+    for topic, members in topics.items():
+        out.append(f"## {topic}\n")
+        out.append("| ID | Formula | Where | Checks |")
+        out.append("|---|---|---|---|")
+        for formula in members:
+            home = pages[formula.page]
+            where = f"[({home.numbers[formula.id]}) {html.escape(formula.title)}]({_relative_md(page.name, formula.page)}#{formula.id}), *{home.title}*"
+            checks = f"[{_checks_summary(formula)}]({_relative_md(page.name, 'verification.md')}#{formula.id})"
+            math = emitter.math(formula.id, statement_latex(formula), display=False)
+            out.append(f"| `{formula.id}` | {math} | {where} | {checks} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def moved_notes(emitter: Emitter, pages: dict[str, Page], page: Page) -> str:
+    """Anchors for published IDs that left this page (derivations/aliases.json), each leading to the new place."""
+    notes = []
+    for alias in emitter.moved:
+        if alias.old_page != page.name:
+            continue
+        target = emitter.formulas[alias.to]
+        home = pages[target.page]
+        href = relative_url(page.name, target.page, target.id)
+        notes.append(f'<p class="ce-moved" id="{alias.old}">Formula <code>{alias.old}</code> is now '
+                     f'<a href="{href}">({home.numbers[target.id]}) <code>{target.id}</code> in <em>{html.escape(home.title)}</em></a>: '
+                     f'{html.escape(alias.reason)}</p>')
+    return "\n\n".join(notes)
 
 
 def figure_block(emitter: Emitter, page: Page, name: str, out: Path, where: str) -> str:
@@ -353,6 +444,8 @@ def write_page(emitter: Emitter, pages: dict[str, Page], page: Page, out: Path) 
                 body.append(figure_block(emitter, page, name, out, where))
             elif kind == "table":
                 body.append(_prose_math(emitter, table_block(emitter, name, where), where))
+            elif kind == "formula_index":
+                body.append(formula_index_block(emitter, pages, page))
             else:
                 body.append(verification_block(emitter, page))
             body.append("")
@@ -368,24 +461,51 @@ def write_page(emitter: Emitter, pages: dict[str, Page], page: Page, out: Path) 
     flush()
     if in_fence:
         raise EmitError(f"docs/{page.name}: a code fence is opened and never closed")
+    notes = moved_notes(emitter, pages, page)
+    if notes:
+        body.extend(["", notes])
     return "\n".join(body) + "\n"
 
 
-def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, version: str) -> dict[str, int]:
+def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, release: citing.Release | str,
+         registry: citing.IdRegistry | None = None) -> dict[str, int]:
     """Write every page, the assets, formulas.json and the data files to ``out``.
 
     ``out`` is written from scratch (a temporary folder the caller swaps
     in).  Returns counts for the build summary.
+
+    Args:
+        formulas: the derived and checked formulas, by ID.
+        docs: the prose pages.
+        out: where the complete pages go.
+        cache: the KaTeX cache folder.
+        release: site name, version and date for citations; a bare version
+            string is used with the name and date of the repository's release
+            (for tests).
+        registry: published IDs and aliases; by default the committed
+            ``derivations/published_ids.json`` and ``aliases.json``.
+
+    Raises:
+        EmitError: a page is wrong; the message names its docs/ file and line.
+        citing.CitingError: a published ID was dropped or moved without an alias.
     """
     from derivations import topics  # noqa: F401 - registers artifacts with the topics
 
-    emitter = Emitter(formulas, docs)
+    if isinstance(release, str):
+        release = dataclasses.replace(citing.read_release(), version=release)
+    emitter = Emitter(formulas, docs, release)
     pages = load_pages(docs)
     by_name = {page.name: page for page in pages}
     unknown_pages = sorted({f.page for f in formulas.values()} - set(by_name))
     if unknown_pages:
         raise EmitError("formulas name pages that docs/ does not have: " + ", ".join(unknown_pages))
     _number_pages(emitter, pages)
+    registry = registry if registry is not None else citing.IdRegistry.load()
+    emitter.moved = registry.check({fid: formula.page for fid, formula in formulas.items()})
+    lost_pages = sorted({alias.old_page for alias in emitter.moved} - set(by_name))
+    if lost_pages:
+        raise citing.CitingError(f"published formulas moved away from {', '.join(lost_pages)}, which docs/ no longer has; "
+                                 "keep the page (a short note is enough) so that its old anchors still lead somewhere")
     texts = {page.name: write_page(emitter, by_name, page, out) for page in pages}
 
     dist = mathrender.ensure_katex(cache)
@@ -403,10 +523,12 @@ def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, versi
             shutil.copyfile(source, target)
     mathrender.copy_assets(dist, out / "assets" / "katex")
 
-    records = [formula_record(formulas[fid]) for fid in sorted(formulas)]
+    records = [formula_record(formulas[fid], release) for fid in sorted(formulas)]
     (out / "formulas.json").write_text(json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "formulas.tex").write_text(citing.latex_file(records, release), encoding="utf-8")
+    (out / "formulas.bib").write_text(citing.bibtex_file(records, release), encoding="utf-8")
     for path, artifact in sorted(artifacts.DATA_FILES.items()):
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(artifact.function(formulas), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return {"pages": len(pages), "math": len(emitter.items)}
+    return {"pages": len(pages), "math": len(emitter.items), "aliases": len(emitter.moved)}

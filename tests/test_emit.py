@@ -30,7 +30,7 @@ def test_two_emits_are_byte_identical(formulas: dict, tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
     _emit(formulas, ROOT / "docs", first)
     _emit(formulas, ROOT / "docs", second)
-    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file() and p.suffix in {".md", ".json", ".svg"})
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file() and p.suffix in {".md", ".json", ".svg", ".tex", ".bib"})
     assert files
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
