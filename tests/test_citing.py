@@ -31,6 +31,8 @@ LATEX_AMSMATH_COMMANDS = {
     # The rest of the Greek letters of the LaTeX kernel.
     "zeta", "iota", "kappa", "nu", "xi", "rho", "tau", "upsilon", "phi", "chi", "psi", "omega", "varepsilon",
     "Gamma", "Theta", "Lambda", "Xi", "Pi", "Upsilon", "Phi", "Psi", "Omega",
+    # Kernel symbols the entropy pages print: \le, \ge, \ell, \Vert.
+    "le", "ge", "ell", "Vert",
 }
 
 
