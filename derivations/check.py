@@ -57,6 +57,9 @@ RELATIVE_TOLERANCE = mpmath.mpf("1e-12")
 ZERO_REFERENCE = mpmath.mpf("1e-30")
 #: Seeded random points per formula, on top of the edge cases.
 RANDOM_POINTS = 200
+#: Significant digits of the many-point bound checks (the other checks use
+#: meaning.WORKING_DIGITS).
+BOUND_DIGITS = 30
 #: The seed of every sampler; each formula mixes in a hash of its ID.
 SEED = 20261203
 
@@ -240,13 +243,38 @@ def tolerance(left: mpmath.mpf, right: mpmath.mpf) -> mpmath.mpf:
 
 
 def holds(relation: str, left: mpmath.mpf, right: mpmath.mpf) -> bool:
-    """``left relation right`` at RELATIVE_TOLERANCE; a strict bound needs a positive slack."""
+    """``left relation right``, allowing RELATIVE_TOLERANCE of rounding for ``<=`` and ``>=``.
+
+    A strict bound needs a positive slack at the working precision: true
+    slacks can be tiny (a Shannon code where some p_n is 1 - 1e-19), so no
+    tolerance is subtracted from them.
+    """
     gap = slack(relation, left, right)
     if mpmath.isnan(gap):
         return False
     if relation in {"<", ">"}:
-        return gap > tolerance(left, right)
+        return gap > 0
     return gap >= -tolerance(left, right)
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """Σ_n (c a_n + b_n) written as c Σ_n a_n + Σ_n b_n, logarithms split first.
+
+    The lines of a bound move terms in and out of sums (Σ_n p_n ln K =
+    ln K Σ_n p_n); splitting the sums lets the side conditions (Σ_n p_n = 1)
+    find them.
+    """
+
+    def split(node: sp.Sum) -> sp.Expr:
+        variable = node.limits[0][0]
+        total = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(node.function)):
+            constant, varying = term.as_independent(variable, as_Add=False)
+            total += constant * sp.Sum(varying, *node.limits)
+        return total
+
+    expr = sp.expand_log(expr, force=True)
+    return expr.replace(lambda node: isinstance(node, sp.Sum) and len(node.limits) == 1, split)
 
 
 def _segments(equation: Equation) -> list[tuple[int, sp.Expr, sp.Expr]]:
@@ -278,7 +306,7 @@ def bound_step_checks(formula: Formula, meaning: Meaning, equation: Equation, po
         step = equation.steps[number]
         if step.relation == "=":
             reference = meaning.of(anchor)
-            difference = _apply_conditions(formula, meaning, meaning.of(step.rhs) - reference)
+            difference = _apply_conditions(formula, meaning, split_sums(meaning.of(step.rhs) - reference))
             passed = is_zero(difference)
             detail = "" if passed else f"remainder after simplification: {sp.simplify(difference)}"
             results.append(CheckResult("symbolic", step.anchor, 0, 0.0, passed, detail))
@@ -304,7 +332,7 @@ def bound_step_checks(formula: Formula, meaning: Meaning, equation: Equation, po
             None if step.relation == "=" else float(smallest)))
     if equation.claim is not None:
         target = f"{formula.id}.claim-{formula.equations.index(equation) + 1}"
-        difference = _apply_conditions(formula, meaning, meaning.of(equation.claim) - meaning.of(equation.result))
+        difference = _apply_conditions(formula, meaning, split_sums(meaning.of(equation.claim) - meaning.of(equation.result)))
         passed = is_zero(difference)
         detail = "" if passed else f"the claim differs from the result by {sp.simplify(difference)}"
         results.append(CheckResult("symbolic", target, 0, 0.0, passed, detail))
@@ -318,8 +346,8 @@ def bound_check(formula: Formula, meaning: Meaning, equation: Equation, points: 
     smallest = mpmath.inf
     detail = ""
     for point in points:
-        left = meaning.reference(equation.lhs, point)
-        right = meaning.evaluate(bound, point)
+        left = meaning.reference(equation.lhs, point, BOUND_DIGITS)
+        right = meaning.evaluate(bound, point, BOUND_DIGITS)
         gap = slack(equation.relation, left, right)
         if mpmath.isnan(gap) or gap < smallest:
             smallest = gap
@@ -353,7 +381,7 @@ def equality_checks(formula: Formula, meaning: Meaning, equation: Equation, poin
 
 def _positive_form(formula: Formula, symbol: sp.Basic) -> sp.Expr | None:
     """``symbol`` written through a positive dummy u, so SymPy can decide signs:
-    u/(1 + u) for (0, 1), low + u for (low, ∞)."""
+    low + (high - low) u/(1 + u) for (low, high), low + u for (low, ∞)."""
     key = symbol.base if isinstance(symbol, sp.Indexed) else symbol
     domain = formula.variables.get(key)
     interval = domain.interval() if domain is not None else None
@@ -361,12 +389,14 @@ def _positive_form(formula: Formula, symbol: sp.Basic) -> sp.Expr | None:
         return None
     low, high = interval
     u = sp.Dummy("u", positive=True)
-    return u / (1 + u) if high == 1 and low == 0 else low + u
+    return low + u if high == sp.oo else low + (high - low) * u / (1 + u)
 
 
 def _nonnegative(expr: sp.Expr, forms: dict) -> bool | None:
     """Whether SymPy can show ``expr`` ≥ 0 with every variable in its interval."""
-    expr = expr.xreplace(forms)
+    # Twice: an interval may end at another variable (T_2 < T_1), whose own
+    # form is substituted on the second pass.
+    expr = expr.xreplace(forms).xreplace(forms)
     for attempt in (lambda e: e, sp.simplify, lambda e: sp.factor(sp.together(e))):
         decided = attempt(expr).is_nonnegative
         if decided is not None:
@@ -385,16 +415,23 @@ def derivative_proof(formula: Formula, meaning: Meaning, equation: Equation, pro
     for condition in formula.conditions:
         gap = condition.concrete(gap, proof.setting)
     x = sp.Dummy("x", real=True)
-    gap = gap.xreplace({proof.variable: x})
+    if proof.variable is not None:
+        gap = gap.xreplace({proof.variable: x})
     forms = {}
     for symbol in gap.free_symbols | {node for node in gap.atoms(sp.Indexed)}:
         if symbol != x and not isinstance(symbol, sp.IndexedBase):
             form = _positive_form(formula, symbol)
             if form is not None:
                 forms[symbol] = form
-    own = _positive_form(formula, proof.variable)
     setting = ", ".join(f"{key} = {value}" for key, value in proof.setting.items())
     where = f" with {setting}" if setting else ""
+    if proof.variable is None:
+        decided = _nonnegative(gap, forms)
+        shown = sp.simplify(gap.xreplace(forms).xreplace(forms))
+        return CheckResult("symbolic, by sign", target, 0, 0.0, bool(decided),
+                           f"{where} slack = {gap}; with every variable in its interval it is {shown}, "
+                           f"shown >= 0: {decided}".lstrip())
+    own = _positive_form(formula, proof.variable)
     if own is None:
         return CheckResult("symbolic, by derivatives", target, 0, 0.0, False,
                            f"{proof.variable} has no interval; give it a domain with one")
@@ -421,11 +458,21 @@ def derivative_proof(formula: Formula, meaning: Meaning, equation: Equation, pro
     return CheckResult("symbolic, by derivatives", target, 0, 0.0, passed, detail.lstrip(", "))
 
 
-def bound_checks(formula: Formula, meaning: Meaning, equation: Equation, points: list[dict]) -> list[CheckResult]:
-    """Every check of one bound: its lines, the bound itself, equality cases, derivative proofs."""
-    rng = np.random.default_rng(_seed(formula.id) + formula.equations.index(equation) + 1)
+def bound_sample(formula: Formula) -> list[dict]:
+    """The points of the bound checks: edge cases, then ``formula.random_points``
+    seeded random points (default RANDOM_POINTS); shared by all its bounds."""
+    rng = np.random.default_rng(_seed(formula.id) + 1)
     count = formula.random_points or RANDOM_POINTS
-    many = edge_points(formula.variables, rng) + random_points(formula.variables, rng, count)
+    return edge_points(formula.variables, rng) + random_points(formula.variables, rng, count)
+
+
+def bound_checks(formula: Formula, meaning: Meaning, equation: Equation, points: list[dict],
+                 many: list[dict] | None = None) -> list[CheckResult]:
+    """Every check of one bound: its lines, the bound itself, equality cases, derivative proofs."""
+    if many is None:
+        many = bound_sample(formula)
+    if equation.excluded is not None:
+        many = [point for point in many if not equation.excluded[0](point)]
     results = bound_step_checks(formula, meaning, equation, points)
     results.append(bound_check(formula, meaning, equation, many))
     results += equality_checks(formula, meaning, equation, points)
@@ -442,6 +489,7 @@ def check_formula(formula: Formula) -> list[CheckResult]:
     meaning = Meaning(formula)
     points = sample(formula)
     results: list[CheckResult] = []
+    many = bound_sample(formula) if any(eq.relation != "=" for eq in formula.equations) else None
     for equation in formula.equations:
         kept = points
         if equation.excluded is not None:
@@ -449,7 +497,7 @@ def check_formula(formula: Formula) -> list[CheckResult]:
             kept = [point for point in points if not predicate(point)]
             logger.debug("%s: numeric checks skip %d points (%s)", formula.id, len(points) - len(kept), words)
         if equation.relation != "=":
-            results += bound_checks(formula, meaning, equation, kept)
+            results += bound_checks(formula, meaning, equation, kept, many)
             continue
         results += symbolic_checks(formula, meaning, equation)
         results += count_checks(formula, meaning, equation)

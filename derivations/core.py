@@ -86,7 +86,8 @@ class DerivativeProof:
     The slack (the larger side minus the smaller) is specialised with
     ``setting`` (for example two outcomes), then shown to have a single
     critical point in the open interval of ``variable``, a non-negative second
-    derivative there, and a non-negative value at the critical point.
+    derivative there, and a non-negative value at the critical point.  With
+    ``variable`` None the slack's sign is decided directly.
     """
 
     variable: Any
@@ -216,6 +217,11 @@ class Chain:
     def prove_by_derivatives(self, variable: Any, setting: dict | None = None) -> None:
         """Also prove the bound symbolically in ``variable`` (see DerivativeProof)."""
         self._equation.derivative_proofs.append(DerivativeProof(variable, dict(setting or {})))
+
+    def prove_by_sign(self, setting: dict | None = None) -> None:
+        """Also prove the bound symbolically: SymPy shows the slack is ≥ 0 outright
+        once every variable is written through its interval."""
+        self._equation.derivative_proofs.append(DerivativeProof(None, dict(setting or {})))
 
     def for_each_count(self, count: sp.Symbol, values: Iterable[int]) -> None:
         """Also prove the chain for every concrete value of ``count``."""

@@ -60,12 +60,19 @@ def _mpf(value: float) -> mpmath.mpf:
 
 @dataclass(frozen=True)
 class Count(Domain):
-    """A number of classes or inputs, an integer in [low, high]."""
+    """A number of classes or inputs, an integer in [low, high].
+
+    ``log_uniform`` draws it so that each doubling of the size is equally
+    likely (as many sizes 2..6 as 12..50), instead of uniformly.
+    """
 
     low: int = 2
     high: int = 8
+    log_uniform: bool = False
 
     def sample(self, rng: np.random.Generator, point: Point) -> int:
+        if self.log_uniform:
+            return int(np.floor(np.exp(rng.uniform(np.log(self.low), np.log(self.high + 1)))))
         return int(rng.integers(self.low, self.high + 1))
 
     def edges(self, point: Point) -> list[int]:
@@ -251,6 +258,27 @@ class ProbabilityVector(Domain):
 
 
 @dataclass(frozen=True)
+class Below(Domain):
+    """A real number strictly between 0 and another variable (T_2 < T_1):
+    a share of ``upper`` drawn uniformly from [share, 1 - share]."""
+
+    upper: Any = None
+    share: float = 0.02
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        return point[self.upper] * _mpf(rng.uniform(self.share, 1 - self.share))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        return [point[self.upper] * _mpf(self.share), point[self.upper] * _mpf(1 - self.share)]
+
+    def describe(self) -> str:
+        return f"real in (0, {self.upper})"
+
+    def interval(self) -> tuple[Any, Any]:
+        return (sp.Integer(0), self.upper)
+
+
+@dataclass(frozen=True)
 class Grid(Domain):
     """A real number on [low, high]: the edges are an even grid including
     both ends, the random points uniform.  ``bounds`` is the open interval
@@ -283,9 +311,15 @@ ZERO_SHARE = 0.2
 NEAR_ZERO_SHARE = 0.2
 
 
+#: Digits at which random distributions are normalised: above the working
+#: precision of the checks, so that their entries sum to 1 there.
+NORMALISING_DIGITS = 60
+
+
 def _normalised(values: list[mpmath.mpf]) -> list[mpmath.mpf | None]:
-    total = mpmath.fsum(values)
-    return _vector([value / total for value in values])
+    with mpmath.workdps(NORMALISING_DIGITS):
+        total = mpmath.fsum(values)
+        return _vector([value / total for value in values])
 
 
 @dataclass(frozen=True)
@@ -325,12 +359,13 @@ class Distribution(ProbabilityVector):
 
     def edges(self, point: Point) -> list[list]:
         if self.zeros_within is None:
-            return super().edges(point)
+            edges = [_normalised(edge[1:]) for edge in super().edges(point)]
+            return edges if self.zeros else [edge for edge in edges if all(edge[1:])]
         size = point[self.count]
         data = point[self.zeros_within]
-        uniform = [mpmath.mpf(1) / size] * size
+        uniform = [_mpf(1)] * size
         one_hot = [_mpf(1)] + [_mpf(0)] * (size - 1)
-        return [list(data), _vector(uniform), _vector(one_hot)]
+        return [list(data), _normalised(uniform), _vector(one_hot)]
 
     def describe(self) -> str:
         where = f", zero only where {self.zeros_within} is" if self.zeros_within is not None else ""
@@ -429,6 +464,6 @@ def format_point(point: Point) -> str:
 
 
 __all__ = [
-    "Count", "Distribution", "Domain", "Grid", "Index", "Logit", "LogitVector", "Positive", "PrefixCode",
+    "Below", "Count", "Distribution", "Domain", "Grid", "Index", "Logit", "LogitVector", "Positive", "PrefixCode",
     "Probability", "ProbabilityVector", "Real", "RealVector", "random_code_lengths", "edge_points", "format_point", "random_points",
 ]

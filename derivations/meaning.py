@@ -178,12 +178,12 @@ class Meaning:
             raise ValueError(f"{expr} still holds a derivative after substituting definitions: {meaning}")
         return sp.lambdify(self.arguments, zero_log_convention(meaning), modules=[MPMATH_FUNCTIONS, "mpmath"])
 
-    def evaluate(self, expr: sp.Basic, point: dict) -> mpmath.mpf:
-        """The value of ``expr`` at ``point``."""
-        with mpmath.workdps(WORKING_DIGITS):
+    def evaluate(self, expr: sp.Basic, point: dict, digits: int = WORKING_DIGITS) -> mpmath.mpf:
+        """The value of ``expr`` at ``point``, at ``digits`` significant digits."""
+        with mpmath.workdps(digits):
             return mpmath.mpf(self.function(expr)(*[point[var] for var in self.arguments]))
 
-    def reference(self, lhs: sp.Basic, point: dict) -> mpmath.mpf:
+    def reference(self, lhs: sp.Basic, point: dict, digits: int = WORKING_DIGITS) -> mpmath.mpf:
         """The value of ``lhs`` at ``point`` from the definitions alone.
 
         A derivative is differentiated numerically (mpmath.diff, at the
@@ -195,7 +195,7 @@ class Meaning:
         """
         if not isinstance(lhs, sp.Derivative):
             function = self._raw_function(lhs, frozenset())
-            with mpmath.workdps(WORKING_DIGITS):
+            with mpmath.workdps(digits):
                 return mpmath.mpf(function(*[point[var] for var in self.arguments]))
         stops = frozenset().union(*(_symbols_of(var) for var, _ in lhs.variable_count))
         extra = [symbol for symbol in sorted(stops, key=str) if symbol not in self.arguments]
@@ -226,7 +226,7 @@ class Meaning:
             return inner(*[moved[var] for var in arguments])
 
         start = [base[var] if index is None else base[var][index] for var, index in slots]
-        with mpmath.workdps(WORKING_DIGITS):
+        with mpmath.workdps(digits):
             if len(slots) == 1:
                 return mpmath.diff(at, start[0], orders[0])
             return mpmath.diff(at, start, orders)

@@ -22,6 +22,7 @@ from derivations.definitions import (
     entropy_definition, k, kl_definition, log2, n, p_, q_,
 )
 from derivations.domains import Count, Distribution, Grid
+from derivations.meaning import WORKING_DIGITS
 from derivations.printing import latex
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ CROSS = "cross-entropy-kl.md"
 #: Random distributions each bound over distributions is checked at.
 BOUND_SAMPLES = 10_000
 #: Sizes of the distributions the bounds are checked at.
-SIZES = Count(2, 50)
+SIZES = Count(2, 50, log_uniform=True)
 
 x = sp.Symbol("x", positive=True)
 p = sp.Symbol("p", real=True)
@@ -41,7 +42,8 @@ u_ = sp.IndexedBase("u", real=True)
 
 def _uniform(point: dict) -> list:
     size = point[K]
-    return [None] + [mpmath.mpf(1) / size] * size
+    with mpmath.workdps(2 * WORKING_DIGITS):
+        return [None] + [mpmath.mpf(1) / size] * size
 
 
 def _distributions(d: Derivation, *, model: bool) -> None:
@@ -96,7 +98,7 @@ def gibbs_inequality(d: Derivation) -> None:
                          r"the definition, with $\ln(p_n/q_n) = -\ln(q_n/p_n)$")
 
     below = bound.claim.subs(x, q_[n] / p_[n])
-    linear = chain.step(-sp.Sum(sp.expand(p_[n] * below), (n, 1, K)),
+    linear = chain.step(sp.Sum(sp.expand(-p_[n] * below), (n, 1, K)),
                         rf"$\ln x \le x - 1$ ({{{{ ref: entropy.log_bound }}}}) with $x = q_n/p_n$, for each $n$ "
                         rf"with $p_n > 0$; a term with $p_n = 0$ is $0$ on the left and $-q_n \le 0$ on the right",
                         relation=">=")
@@ -155,6 +157,7 @@ def cross_ge_entropy(d: Derivation) -> None:
 def max_uniform(d: Derivation) -> None:
     _distributions(d, model=False)
     d.where(H(p_), entropy_definition(p_, K))
+    d.where(H(u_), entropy_definition(u_, K))
     d.where(D_KL(p_, u_), kl_definition(p_, u_, K))
     d.where(u_, lambda index: 1 / K)
     d.sample_size(BOUND_SAMPLES)
@@ -176,16 +179,17 @@ def max_uniform(d: Derivation) -> None:
     # The same maximum by Lagrange multipliers: stationary points of
     # H(p) + λ(Σ p_n - 1), computed by SymPy.
     lam = sp.Symbol(r"\lambda", real=True)
-    term = sp.diff(definition.function.subs(n, k) + lam * p_[k], p_[k])
+    summand = -(-definition).function
+    term = sp.diff(summand.subs(n, k) + lam * p_[k], p_[k])
     stationary = sp.solve(sp.Eq(term, 0), p_[k])[0]
     multiplier = sp.solve(sp.Eq(K * stationary, 1), lam)[0]
     each = sp.simplify(stationary.subs(lam, multiplier))
     at_uniform = d.equation(H(u_))
-    at_uniform.step(entropy_definition(u_, K).subs(u_[n], each),
+    at_uniform.step(-sp.Sum(each * sp.log(each), (n, 1, K)),
                     rf"setting $\partial/\partial p_k$ of $H(p) + \lambda(\sum_n p_n - 1)$ to zero gives "
                     rf"${latex(sp.Eq(term, 0))}$, so $p_k = {latex(stationary)}$ is the same for every $k$; "
                     rf"$\sum_n p_n = 1$ then gives $\lambda = {latex(multiplier)}$ and $p_k = {latex(each)}$")
-    value = sp.simplify(sp.expand_log(entropy_definition(u_, K).subs(u_[n], each).doit(), force=True))
+    value = sp.simplify(sp.expand_log((-sp.Sum(each * sp.log(each), (n, 1, K))).doit(), force=True))
     at_uniform.result(value, "add the K equal terms", claim=sp.log(K))
 
 
