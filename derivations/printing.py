@@ -104,7 +104,7 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_D_KL(self, expr: sp.Function, exp: str | None = None) -> str:
         data, model = (self._print(arg) for arg in expr.args)
-        body = rf"D_{{\mathrm{{KL}}}}({data} \,\|\, {model})"
+        body = rf"D_{{\mathrm{{KL}}}}({data} \,\Vert\, {model})"
         return rf"\left({body}\right)^{{{exp}}}" if exp else body
 
     def _entropy_like(self, head: str, expr: sp.Function, exp: str | None) -> str:
