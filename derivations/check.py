@@ -348,6 +348,11 @@ def bound_check(formula: Formula, meaning: Meaning, equation: Equation, points: 
     for point in points:
         left = meaning.reference(equation.lhs, point, BOUND_DIGITS)
         right = meaning.evaluate(bound, point, BOUND_DIGITS)
+        if not holds(equation.relation, left, right):
+            # A strict bound's slack can lie below BOUND_DIGITS (a Shannon code
+            # whose p_n is 1 - 1e-34): look again at twice the working digits.
+            left = meaning.reference(equation.lhs, point, 2 * WORKING_DIGITS)
+            right = meaning.evaluate(bound, point, 2 * WORKING_DIGITS)
         gap = slack(equation.relation, left, right)
         if mpmath.isnan(gap) or gap < smallest:
             smallest = gap

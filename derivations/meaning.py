@@ -43,7 +43,15 @@ def _mp_longest(lengths: list, count: int) -> mpmath.mpf:
 
 
 #: mpmath versions of the functions of the pages, for lambdify.
-MPMATH_FUNCTIONS = {"sigma": _mp_sigma, "zero_log_product": _mp_zero_log_product, "longest": _mp_longest}
+MPMATH_FUNCTIONS = {"sigma": _mp_sigma, "zero_log_product": _mp_zero_log_product, "longest": _mp_longest,
+                    "cached_ln2": lambda: +mpmath.ln2}
+
+
+class cached_ln2(sp.Function):  # noqa: N801 - the name lambdify looks up
+    """ln 2 from mpmath's cache, so that a page in bits (log_2 a = ln a / ln 2)
+    does not compute ln 2 afresh in every term of a sum (numeric only)."""
+
+    nargs = 0
 
 
 class zero_log_product(sp.Function):  # noqa: N801 - the name lambdify looks up
@@ -87,7 +95,8 @@ def zero_log_convention(expr: sp.Basic) -> sp.Basic:
         rest = [f for f in node.args if f is not total]
         return sp.Add(*(sp.Mul(*rest, term) for term in total.args))
 
-    return expr.replace(product_of_sum_with_log, distribute).replace(single_log, rewrite)
+    expr = expr.replace(product_of_sum_with_log, distribute).replace(single_log, rewrite)
+    return expr.xreplace({sp.log(2): cached_ln2()})
 
 
 def _substitute(expr: sp.Basic, symbol: Any, meaning: Any) -> sp.Basic:

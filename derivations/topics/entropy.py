@@ -21,7 +21,7 @@ from derivations.definitions import (
     D_KL, H, H_b, H_bits, K, binary_entropy_definition, distribution_cross_entropy_definition,
     entropy_definition, k, kl_definition, log2, n, p_, q_,
 )
-from derivations.domains import Count, Distribution, Grid
+from derivations.domains import Count, Distribution, Grid, Index
 from derivations.meaning import WORKING_DIGITS
 from derivations.printing import latex
 
@@ -240,3 +240,71 @@ def units(d: Derivation) -> None:
     value = per_nat.step(sp.log(sp.E) / sp.log(2), r"one nat is the information of an outcome of probability "
                          r"$1/e$; in bits that is $\log_2 e = \ln e / \ln 2$")
     per_nat.result(sp.simplify(value), r"$\ln e = 1$", claim=1 / sp.log(2))
+
+
+# ---------------------------------------------------------------------------
+# Definitions placed on the pages, and what they mean for a classifier
+# ---------------------------------------------------------------------------
+
+
+@derivation("entropy.definition", title="Shannon entropy", page=INFORMATION, status="definition")
+def entropy_defined(d: Derivation) -> None:
+    _distributions(d, model=False)
+    chain = d.equation(H(p_))
+    chain.step(entropy_definition(p_, K), r"in nats; a term with $p_n = 0$ counts as $0$")
+
+
+@derivation("entropy.cross_definition", title="Cross-entropy", page=CROSS, status="definition")
+def cross_entropy_defined(d: Derivation) -> None:
+    _distributions(d, model=True)
+    chain = d.equation(H(p_, q_))
+    chain.step(distribution_cross_entropy_definition(p_, q_, K), r"data $p$, model $q$, in nats")
+
+
+@derivation("entropy.kl_definition", title="Kullback-Leibler divergence", page=CROSS, status="definition")
+def kl_defined(d: Derivation) -> None:
+    _distributions(d, model=True)
+    chain = d.equation(D_KL(p_, q_))
+    chain.step(kl_definition(p_, q_, K), r"data $p$, model $q$, in nats")
+
+
+@derivation("entropy.same_minimiser", title="Cross-entropy and divergence have the same slope in q", page=CROSS)
+def same_minimiser(d: Derivation) -> None:
+    d.varies(K, Count(2, 12))
+    d.varies(k, Index(K))
+    d.varies(p_, Distribution(K))
+    d.varies(q_, Distribution(K, zeros=False))
+    d.where(H(p_, q_), distribution_cross_entropy_definition(p_, q_, K))
+    d.where(D_KL(p_, q_), kl_definition(p_, q_, K))
+
+    chain = d.equation(sp.Derivative(H(p_, q_), q_[k]))
+    slope = sp.diff(distribution_cross_entropy_definition(p_, q_, K), q_[k]).doit()
+    slope = _only_term(slope)
+    chain.step(slope, r"differentiate $-\sum_n p_n \ln q_n$: only the term $n = k$ depends on $q_k$")
+    divergence_slope = _only_term(sp.diff(sp.expand_log(kl_definition(p_, q_, K), force=True), q_[k]).doit())
+    chain.result(divergence_slope,
+                 r"the same as the slope of $D_{\mathrm{KL}}(p \,\|\, q) = \sum_n p_n \ln p_n - \sum_n p_n \ln q_n$, "
+                 r"whose first sum does not depend on $q$", claim=sp.Derivative(D_KL(p_, q_), q_[k]))
+
+
+def _only_term(expr: sp.Expr) -> sp.Expr:
+    """A sum over n of Kronecker-delta terms, reduced to its term n = k."""
+    expr = expr.replace(lambda node: isinstance(node, sp.Piecewise), lambda node: node.args[0][0])
+    return sp.simplify(expr)
+
+
+@derivation("entropy.cross_entropy_loss", title="The classification loss is a cross-entropy", page=CROSS)
+def cross_entropy_loss(d: Derivation) -> None:
+    t_ = sp.IndexedBase("t", real=True)
+    y_ = sp.IndexedBase("y", real=True)
+    E = sp.Symbol("E", real=True)
+    d.varies(K, Count(2, 12))
+    d.varies(t_, Distribution(K))
+    d.varies(y_, Distribution(K, zeros=False))
+    d.where(E, -sp.Sum(t_[n] * sp.log(y_[n]), (n, 1, K)))
+    d.where(H(t_, y_), distribution_cross_entropy_definition(t_, y_, K))
+
+    chain = d.equation(H(t_, y_))
+    chain.result(distribution_cross_entropy_definition(t_, y_, K),
+                 r"cross-entropy with the targets $t$ as the data and the network's outputs $y$ as the model: "
+                 r"the loss of a classifier with $K$ outputs", claim=E)

@@ -241,3 +241,22 @@ def gibbs_shannon(d: Derivation) -> None:
     chain.result(in_nats.subs(H(p_), nats_from_bits),
                  r"{{ ref: entropy.units }}: $H(p) = \ln 2 \cdot H_{\mathrm{bits}}(p)$",
                  claim=k_B * sp.log(2) * H_bits(p_))
+
+
+@derivation("thermo.boltzmann", title="Boltzmann's entropy as Gibbs' entropy of equally likely microstates",
+            page=THERMO)
+def boltzmann(d: Derivation) -> None:
+    W = sp.Symbol("W", integer=True, positive=True)
+    w_ = sp.IndexedBase("w", positive=True)
+    d.varies(W, Count(1, 1000, log_uniform=True))
+    d.where(S, -k_B * sp.Sum(w_[n] * sp.log(w_[n]), (n, 1, W)))
+    d.where(w_, lambda index: 1 / W)
+    d.where(k_B, BOLTZMANN)
+
+    chain = d.equation(S)
+    gibbs = chain.step(-k_B * sp.Sum(w_[n] * sp.log(w_[n]), (n, 1, W)),
+                       r"Gibbs' entropy, with $w_n$ the probability of microstate $n$ of $W$")
+    equal = chain.step(-k_B * sp.Sum(sp.log(1 / W) / W, (n, 1, W)), r"all $W$ microstates equally likely: $w_n = 1/W$")
+    chain.result(sp.expand_log(equal.doit(), force=True), r"$W$ equal terms, and $\ln(1/W) = -\ln W$",
+                 claim=k_B * sp.log(W))
+    del gibbs
