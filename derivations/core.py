@@ -183,6 +183,11 @@ class Chain:
         self._owner = owner
         self._equation = equation
 
+    @property
+    def lhs(self) -> sp.Expr:
+        """What the chain is about."""
+        return self._equation.lhs
+
     def step(self, rhs: sp.Expr, because: str, relation: str = "=") -> sp.Expr:
         """Add ``lhs = rhs`` (or ``<=``, ``>=``...) as the next line, and return ``rhs``."""
         if not isinstance(rhs, sp.Basic):

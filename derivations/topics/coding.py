@@ -141,11 +141,10 @@ def source_bound(d: Derivation) -> None:
     shannon = d.equation(L_S)
     shannon.step(average_length_definition(p_, lam_, K),
                  r"the Shannon code: lengths $\lambda_n = \lceil -\log_2 p_n \rceil$, for $p_n > 0$")
-    rounded = shannon.step(sp.Sum(p_[n] * (1 - log2(p_[n])), (n, 1, K)),
+    shannon.step(sp.Sum(p_[n] * (1 - log2(p_[n])), (n, 1, K)),
                            r"$\lceil a \rceil < a + 1$", relation="<")
     one_plus = shannon.step(sp.Sum(p_[n], (n, 1, K)) + H_bits(p_), "split the sum")
     shannon.result(one_plus.subs(sp.Sum(p_[n], (n, 1, K)), 1), r"$\sum_n p_n = 1$", claim=H_bits(p_) + 1)
-    del rounded
 
     exists = d.equation(kraft_sum_definition(lam_, K))
     exists.step(sp.Sum(p_[n], (n, 1, K)), r"$\lambda_n \ge -\log_2 p_n$, so $2^{-\lambda_n} \le p_n$",

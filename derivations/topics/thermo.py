@@ -124,7 +124,7 @@ def clausius_two_reservoir(d: Derivation) -> None:
     chain = d.equation(Q1 / T1 - Q2 / T2)
     two = law.lhs.subs(N, 2).doit()
     cycle = two.subs({Q_i[1]: Q1, T_i[1]: T1, Q_i[2]: -Q2, T_i[2]: T2})
-    if sp.simplify(cycle - chain_lhs(chain)) != 0:
+    if sp.simplify(cycle - chain.lhs) != 0:
         raise d.error(f"the second law for two reservoirs gives {cycle}, not the left-hand side")
     chain.result(law.result, rf"the cycle receives $Q_1$ at $T_1$ and $-Q_2$ at $T_2$, so the second law "
                  rf"({{{{ ref: thermo.second_law }}}}) with two reservoirs reads ${latex(cycle)} \le 0$",
@@ -134,10 +134,6 @@ def clausius_two_reservoir(d: Derivation) -> None:
     d.notes = (f"Model: {words}; between working temperatures $T_1 - a(T_1 - T_2)$ and $T_2 + b(T_1 - T_2)$ "
                f"this gives $Q_2/Q_1 = {latex(ratio)}$.")
 
-
-def chain_lhs(chain: object) -> sp.Expr:
-    """The left-hand side of the chain being built."""
-    return chain._equation.lhs  # noqa: SLF001 - read-only, same package
 
 
 @derivation("thermo.carnot_bound", title="Carnot's bound on the efficiency of a heat engine", page=THERMO,
@@ -171,11 +167,10 @@ def heat_flow(d: Derivation) -> None:
     chain = d.equation(Delta_S)
     chain.step(-Q / T_h + Q / T_c, r"a reservoir that takes heat $Q$ at constant temperature $T$ changes its "
                r"entropy by $Q/T$: the hot one loses $Q$, the cold one gains it")
-    factored = chain.step(Q * (1 / T_c - 1 / T_h), "take out $Q$")
+    chain.step(Q * (1 / T_c - 1 / T_h), "take out $Q$")
     chain.result(sp.Integer(0), r"$T_c < T_h$ makes $1/T_c - 1/T_h > 0$, and $Q > 0$", claim=sp.Integer(0),
                  relation=">=")
     chain.prove_by_sign()
-    del factored
 
 
 @derivation("thermo.landauer", title="Landauer's bound: the heat released by erasing one bit", page=LANDAUER,
@@ -254,9 +249,8 @@ def boltzmann(d: Derivation) -> None:
     d.where(k_B, BOLTZMANN)
 
     chain = d.equation(S)
-    gibbs = chain.step(-k_B * sp.Sum(w_[n] * sp.log(w_[n]), (n, 1, W)),
+    chain.step(-k_B * sp.Sum(w_[n] * sp.log(w_[n]), (n, 1, W)),
                        r"Gibbs' entropy, with $w_n$ the probability of microstate $n$ of $W$")
     equal = chain.step(-k_B * sp.Sum(sp.log(1 / W) / W, (n, 1, W)), r"all $W$ microstates equally likely: $w_n = 1/W$")
     chain.result(sp.expand_log(equal.doit(), force=True), r"$W$ equal terms, and $\ln(1/W) = -\ln W$",
                  claim=k_B * sp.log(W))
-    del gibbs
