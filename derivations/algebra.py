@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.core import range_truths
+
 
 def textbook_signs(expr: sp.Expr) -> sp.Expr:
     """Move a leading minus of a product into one of its sums.
@@ -94,8 +96,7 @@ def settle_indices(expr: sp.Expr, indices: dict[sp.Symbol, sp.Symbol]) -> sp.Exp
     """
     truths = {}
     for index, count in indices.items():
-        for relation in (sp.Ge(count, index), sp.Le(index, count), sp.Ge(index, 1), sp.Le(1, index)):
-            truths[relation] = sp.true
+        truths.update(range_truths(index, 1, count))
     return expr.replace(lambda node: isinstance(node, sp.Piecewise),
                         lambda node: sp.Piecewise(*[(e, c.xreplace(truths)) for e, c in node.args]))
 
@@ -127,7 +128,7 @@ def normalize_sums(expr: sp.Expr) -> sp.Expr:
     renamed by nesting depth.  ``Σ_i t_i y_k + Σ_n t_n`` and ``y_k Σ_m t_m +
     Σ_j t_j`` then print and compare the same.
     """
-    return _rename(_normalize(sp.expand(expr), 0), 0)
+    return _rename(_normalize(sp.expand(expr)), 0)
 
 
 def _rename(expr: sp.Expr, depth: int) -> sp.Expr:
@@ -140,13 +141,12 @@ def _rename(expr: sp.Expr, depth: int) -> sp.Expr:
     return expr.func(*[_rename(arg, depth) for arg in expr.args])
 
 
-def _normalize(expr: sp.Expr, depth: int) -> sp.Expr:
+def _normalize(expr: sp.Expr) -> sp.Expr:
     if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
         return expr
     if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
-        var, low, high = expr.limits[0]
-        name = sp.Symbol(f"_s{depth}", integer=True, positive=True)
-        function = sp.expand(_normalize(expr.function.xreplace({var: name}), depth + 1))
+        name, low, high = expr.limits[0]
+        function = sp.expand(_normalize(expr.function))
         total = sp.Integer(0)
         for term in sp.Add.make_args(function):
             outside = [f for f in sp.Mul.make_args(term) if not f.has(name)]
@@ -156,7 +156,7 @@ def _normalize(expr: sp.Expr, depth: int) -> sp.Expr:
             else:
                 total += sp.Mul(*outside) * (high - low + 1)
         return total
-    return expr.func(*[_normalize(arg, depth) for arg in expr.args])
+    return expr.func(*[_normalize(arg) for arg in expr.args])
 
 
 def orient_like(expr: sp.Expr, pattern: sp.Expr) -> sp.Expr:

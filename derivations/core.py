@@ -442,14 +442,18 @@ def at_least(count: sp.Symbol, low: int) -> Condition:
     return Condition(statement=sp.Ge(count, low, evaluate=False), words=f"{count} >= {low}")
 
 
+def range_truths(variable: sp.Basic, low: sp.Basic, high: sp.Basic) -> dict[sp.Basic, bool]:
+    """low ≤ variable ≤ high, as the relations SymPy may write it, each True."""
+    relations = (sp.Ge(high, variable), sp.Le(variable, high), sp.Ge(variable, low), sp.Le(low, variable))
+    return {relation: True for relation in relations}
+
+
 def index_ranges(variables: dict[Any, Domain]) -> dict[sp.Basic, bool]:
     """The relations 1 ≤ k ≤ K that every Index domain guarantees."""
     truths: dict[sp.Basic, bool] = {}
     for variable, domain in variables.items():
         if isinstance(domain, Index):
-            for relation in (sp.Ge(domain.count, variable), sp.Le(variable, domain.count),
-                             sp.Ge(variable, 1), sp.Le(1, variable)):
-                truths[relation] = True
+            truths.update(range_truths(variable, 1, domain.count))
     return truths
 
 

@@ -166,6 +166,19 @@ def formula_record(formula: Formula, release: citing.Release | None = None) -> d
 # ---------------------------------------------------------------------------
 
 
+def _outside_search(fragment: str) -> str:
+    """Keep a rendered formula out of the search index.
+
+    KaTeX's HTML holds each formula three times (glyphs, MathML, TeX) with no
+    spaces between; indexed, it glues to the neighbouring words, so a word
+    next to a formula cannot be found.  Material's search skips an element
+    marked ``data-search-exclude`` until the next closing tag *of the same
+    name*, so the mark goes on a wrapper whose tag KaTeX never uses,
+    ``<ce-tex>``, styled ``display: contents`` so that layout is unchanged.
+    """
+    return f"<ce-tex data-search-exclude>{fragment}</ce-tex>"
+
+
 def _prose(emitter: Emitter, key: str, text: str) -> str:
     """Short prose (a step's reason) with its $...$ math rendered."""
     out = []
@@ -258,9 +271,10 @@ def derivation_block(emitter: Emitter, page: Page, formula: Formula) -> str:
             rows.append(
                 f'<div class="{css}" id="{step.anchor}"><div class="ce-math">'
                 f'{emitter.math(step.anchor, tex, display=True)}</div>'
-                f'<div class="ce-because">{_prose(emitter, step.anchor, step.because)}</div></div>'
+                f' <div class="ce-because">{_prose(emitter, step.anchor, step.because)}</div></div>'
             )
-    steps = "".join(rows)
+    # Spaces between the blocks keep their words apart in the search index.
+    steps = " ".join(rows)
     return f'<div class="ce-derivation" data-formula="{formula.id}">{steps}</div>\n\n' + result_block(emitter, page, formula)
 
 
@@ -510,7 +524,7 @@ def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, relea
 
     dist = mathrender.ensure_katex(cache)
     rendered = mathrender.render(emitter.items, cache)
-    safe = [mathrender.protect_for_markdown(fragment) for fragment in rendered]
+    safe = [mathrender.protect_for_markdown(_outside_search(fragment)) for fragment in rendered]
     for name, text in texts.items():
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)

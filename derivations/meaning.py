@@ -20,7 +20,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from derivations.core import Formula, index_ranges
+from derivations.core import Formula, index_ranges, range_truths
 from derivations.domains import Count
 from derivations.definitions import expand_definitions
 
@@ -115,6 +115,14 @@ def _symbols_of(variable: Any) -> set:
     return {variable}
 
 
+def _within(total: sp.Sum, truths: dict) -> dict:
+    """``truths`` and, inside the sum, the range of its summation index."""
+    inner = dict(truths)
+    for var, low, high in total.limits:
+        inner.update(range_truths(var, low, high))
+    return inner
+
+
 class Meaning:
     """Expressions of one formula, rewritten in its free variables."""
 
@@ -131,12 +139,7 @@ class Meaning:
 
     def _derivative(self, node: sp.Derivative) -> sp.Basic:
         stops = set().union(*(_symbols_of(var) for var, _ in node.variable_count))
-        function = node.expr
-        for symbol, meaning in self.formula.bindings:
-            if symbol in stops:
-                break
-            function = _substitute(function, symbol, meaning)
-        return sp.Derivative(expand_definitions(function), *node.variable_count).doit()
+        return sp.Derivative(self._bound_until(node.expr, stops), *node.variable_count).doit()
 
     def _bound_until(self, expr: sp.Basic, stops: set) -> sp.Basic:
         """``expr`` with the bindings substituted up to (not including) stops,
@@ -158,9 +161,7 @@ class Meaning:
         # Settle index ranges while every summation index is still inside
         # its sum: SymPy's doit() can move a condition like i <= K outside.
         expr = self.resolve_ranges(expr)
-        for symbol, meaning in self.formula.bindings:
-            expr = _substitute(expr, symbol, meaning)
-        expr = self.resolve_ranges(expand_definitions(expr).xreplace(self._fixed))
+        expr = self.resolve_ranges(self._bound_until(expr, set()).xreplace(self._fixed))
         return self.settle(expr)
 
     def settle(self, expr: sp.Basic, truths: dict | None = None) -> sp.Basic:
@@ -174,11 +175,7 @@ class Meaning:
         if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
             return expr
         if isinstance(expr, sp.Sum):
-            inner = dict(truths)
-            for var, low, high in expr.limits:
-                for relation in (sp.Ge(high, var), sp.Le(var, high), sp.Ge(var, low), sp.Le(low, var)):
-                    inner[relation] = True
-            function = self.settle(expr.function, inner)
+            function = self.settle(expr.function, _within(expr, truths))
             return self.resolve_ranges(sp.Sum(function, *expr.limits).doit(), truths)
         node = expr.func(*[self.settle(arg, truths) for arg in expr.args])
         if isinstance(node, sp.Derivative):
@@ -195,11 +192,7 @@ class Meaning:
         if not expr.has(sp.Piecewise):
             return expr
         if isinstance(expr, sp.Sum):
-            inner = dict(truths)
-            for var, low, high in expr.limits:
-                for relation in (sp.Ge(high, var), sp.Le(var, high), sp.Ge(var, low), sp.Le(low, var)):
-                    inner[relation] = True
-            return sp.Sum(self.resolve_ranges(expr.function, inner), *expr.limits)
+            return sp.Sum(self.resolve_ranges(expr.function, _within(expr, truths)), *expr.limits)
         if isinstance(expr, sp.Piecewise):
             pieces = [(self.resolve_ranges(e, truths), c.xreplace(truths)) for e, c in expr.args]
             return sp.Piecewise(*pieces)

@@ -28,6 +28,9 @@ LATEX_AMSMATH_COMMANDS = {
     "left", "right", "sigma", "delta", "alpha", "beta", "gamma", "theta", "lambda", "mu", "pi", "eta", "epsilon",
     "geq", "leq", "neq", "cdot", "cdots", "ldots", "dots", "infty", "in", "mathrm", "operatorname", "text",
     "quad", "qquad", "sqrt", "Delta", "Sigma", "log", "max", "min", "mid", "to", "times", "approx",
+    # The rest of the Greek letters of the LaTeX kernel.
+    "zeta", "iota", "kappa", "nu", "xi", "rho", "tau", "upsilon", "phi", "chi", "psi", "omega", "varepsilon",
+    "Gamma", "Theta", "Lambda", "Xi", "Pi", "Upsilon", "Phi", "Psi", "Omega",
 }
 
 

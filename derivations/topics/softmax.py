@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.algebra import textbook_signs
-from derivations.core import Derivation, at_least, derivation, sums_to_one
+from derivations.algebra import settle_indices, textbook_signs
+from derivations.core import Chain, Condition, Derivation, at_least, derivation, sums_to_one
 from derivations.definitions import (
     C, E, K, a_, c, cross_entropy_definition, i, j, k, sigma, softmax_definition,
     squared_error_definition, t_, y_,
@@ -21,9 +21,8 @@ PAGE = "softmax.md"
 
 
 def _settle(expr: sp.Expr) -> sp.Expr:
-    """Evaluate sums of Kronecker deltas, taking every index to be in range."""
-    expr = expr.doit()
-    return expr.replace(lambda node: isinstance(node, sp.Piecewise), lambda node: node.args[0][0])
+    """Evaluate sums of Kronecker deltas; every class index lies in 1..K."""
+    return settle_indices(expr.doit(), {index: K for index in (i, j, k, c)})
 
 
 @derivation("softmax.definition", title="The softmax", page=PAGE, status="definition")
@@ -58,22 +57,31 @@ def softmax_jacobian(d: Derivation) -> None:
                  claim=y_[i] * (sp.KroneckerDelta(i, j) - y_[j]))
 
 
-@derivation("softmax.ce_grad", title="Gradient of cross-entropy through a softmax", page=PAGE,
-            needs=("softmax.jacobian",))
-def softmax_ce_grad(d: Derivation) -> None:
+def _chain_through_softmax(d: Derivation, loss: sp.Symbol, definition: sp.Expr,
+                           *conditions: Condition) -> tuple[Chain, sp.Expr]:
+    """What both gradients share: the loss of K softmax outputs, and the chain
+    rule over every output.  Returns the chain and the softmax Jacobian."""
     d.varies(K, Count())
     d.varies(k, Index(K))
     d.varies(a_, LogitVector(K))
     d.varies(t_, ProbabilityVector(K))
-    d.where(E, cross_entropy_definition(t_, y_, K))
+    d.where(loss, definition)
     d.where(y_, lambda index: softmax_definition(a_, index, K))
-    d.given(sums_to_one(t_, K))
+    for condition in conditions:
+        d.given(condition)
     d.given(at_least(K, 2))
     jacobian = d.use("softmax.jacobian").equations[0].result
-    chain = d.equation(sp.Derivative(E, a_[k]))
+    chain = d.equation(sp.Derivative(loss, a_[k]))
 
-    chain.step(sp.Sum(sp.Derivative(E, y_[i]) * sp.Derivative(y_[i], a_[k]), (i, 1, K)),
+    chain.step(sp.Sum(sp.Derivative(loss, y_[i]) * sp.Derivative(y_[i], a_[k]), (i, 1, K)),
                "chain rule: every output $y_i$ depends on $a_k$")
+    return chain, jacobian
+
+
+@derivation("softmax.ce_grad", title="Gradient of cross-entropy through a softmax", page=PAGE,
+            needs=("softmax.jacobian",))
+def softmax_ce_grad(d: Derivation) -> None:
+    chain, jacobian = _chain_through_softmax(d, E, cross_entropy_definition(t_, y_, K), sums_to_one(t_, K))
 
     outer = _settle(sp.diff(cross_entropy_definition(t_, y_, K), y_[i]))
     summand = outer * jacobian.subs(j, k)
@@ -93,18 +101,7 @@ def softmax_ce_grad(d: Derivation) -> None:
 @derivation("softmax.mse_grad", title="Gradient of squared error through a softmax", page="squared-error.md",
             needs=("softmax.jacobian",))
 def softmax_mse_grad(d: Derivation) -> None:
-    d.varies(K, Count())
-    d.varies(k, Index(K))
-    d.varies(a_, LogitVector(K))
-    d.varies(t_, ProbabilityVector(K))
-    d.where(C, squared_error_definition(t_, y_, K))
-    d.where(y_, lambda index: softmax_definition(a_, index, K))
-    d.given(at_least(K, 2))
-    jacobian = d.use("softmax.jacobian").equations[0].result
-    chain = d.equation(sp.Derivative(C, a_[k]))
-
-    chain.step(sp.Sum(sp.Derivative(C, y_[i]) * sp.Derivative(y_[i], a_[k]), (i, 1, K)),
-               "chain rule: every output $y_i$ depends on $a_k$")
+    chain, jacobian = _chain_through_softmax(d, C, squared_error_definition(t_, y_, K))
 
     outer = _settle(sp.diff(squared_error_definition(t_, y_, K), y_[i]))
     summand = sp.factor(outer) * jacobian.subs(j, k)
