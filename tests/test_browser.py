@@ -12,6 +12,7 @@ install it; with ``CI=true`` a missing browser is a failure instead.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -285,8 +286,14 @@ def _unique_body_words(site: Path) -> dict[str, str]:
     return chosen
 
 
+_LISTS_PAGE_JS = """target => [...document.querySelectorAll('.md-search-result__link')]
+    .some(link => new URL(link.href).pathname === target)"""
+
+
 def test_search_finds_a_page_by_a_word_of_its_body(browser, origin: str, built_site: Path) -> None:
     """Typing a word found only in one page's body lists that page among the results."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     chosen = _unique_body_words(built_site)
     assert "softmax/" in chosen and len(chosen) >= 4, chosen
     context = browser.new_context(viewport=DESKTOP)
@@ -296,8 +303,11 @@ def test_search_finds_a_page_by_a_word_of_its_body(browser, origin: str, built_s
         page.click(".md-search__input")
         page.fill(".md-search__input", "")
         page.keyboard.type(word)
+        # The previous query's results stay on screen until the new ones are
+        # drawn: wait for the list to hold the page (or time out), then look.
         links = page.locator(".md-search-result__link")
-        links.first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(_LISTS_PAGE_JS, arg="/" + target, timeout=SEARCH_TIMEOUT_MS)
         hrefs = {urlsplit(urljoin(page.url, h)).path for h in links.evaluate_all("els => els.map(e => e.href)")}
         assert "/" + target in hrefs, f"searching {word!r}: expected /{target}, got {sorted(hrefs)}"
         page.keyboard.press("Escape")
