@@ -45,6 +45,12 @@ STATUSES = {
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
+#: The relations a line of a chain may state, as SymPy relational classes.
+#: A chain whose lines are all ``=`` is an identity; one ``<=`` or ``<``
+#: line (mixed only with ``=`` lines and lines of the same direction) makes
+#: the whole chain an upper bound, one ``>=`` or ``>`` line a lower bound.
+RELATIONS: dict[str, type[sp.Basic]] = {"=": sp.Eq, "<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt}
+
 
 class DerivationError(Exception):
     """A derivation is malformed: names the formula ID and where it is written."""
@@ -57,6 +63,35 @@ class Step:
     rhs: sp.Expr
     because: str
     anchor: str = ""
+    #: How this line relates to the line before it: one of :data:`RELATIONS`.
+    relation: str = "="
+
+
+@dataclass
+class EqualityCase:
+    """Where an inequality becomes an equality (``q = p``, ``x = 1``).
+
+    ``make`` turns a sampled point into one where equality must hold; the
+    numeric check evaluates both sides there and requires them equal.
+    """
+
+    make: Callable[[dict], dict]
+    words: str
+
+
+@dataclass
+class DerivativeProof:
+    """A symbolic proof of a bound in one variable, by its derivatives.
+
+    The slack (the larger side minus the smaller) is specialised with
+    ``setting`` (for example two outcomes), then shown to have a single
+    critical point in the open interval of ``variable``, a non-negative second
+    derivative there, and a non-negative value at the critical point.  With
+    ``variable`` None the slack's sign is decided directly.
+    """
+
+    variable: Any
+    setting: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -67,15 +102,32 @@ class Equation:
     steps: list[Step] = field(default_factory=list)
     claim: sp.Expr | None = None
     counts: tuple[sp.Symbol, tuple[int, ...]] | None = None
+    equality_cases: list[EqualityCase] = field(default_factory=list)
+    derivative_proofs: list[DerivativeProof] = field(default_factory=list)
+    #: Points where this equation is not defined and the numeric checks skip
+    #: it (a predicate on a point, and the words saying where that is).
+    excluded: tuple[Callable[[dict], bool], str] | None = None
 
     @property
     def result(self) -> sp.Expr:
         return self.steps[-1].rhs
 
     @property
-    def statement(self) -> sp.Eq:
+    def relation(self) -> str:
+        """``=`` for an identity; otherwise the relation of lhs to the result.
+
+        The chain is strict (``<`` or ``>``) when any of its lines is.
+        """
+        stated = {step.relation for step in self.steps} - {"="}
+        if not stated:
+            return "="
+        direction = "<" if stated <= {"<", "<="} else ">"
+        return direction if direction in stated else direction + "="
+
+    @property
+    def statement(self) -> sp.Basic:
         """The equation as one SymPy object: the thing checked and printed."""
-        return sp.Eq(self.lhs, self.result, evaluate=False)
+        return RELATIONS[self.relation](self.lhs, self.result, evaluate=False)
 
 
 @dataclass
@@ -110,6 +162,8 @@ class Formula:
     source: str
     notes: str = ""
     checks: list[Any] = field(default_factory=list)
+    #: Random points for the bound checks (None: the default of check.py).
+    random_points: int | None = None
 
     @property
     def statement(self) -> sp.Basic:
@@ -129,23 +183,54 @@ class Chain:
         self._owner = owner
         self._equation = equation
 
-    def step(self, rhs: sp.Expr, because: str) -> sp.Expr:
-        """Add ``lhs = rhs`` as the next line, and return ``rhs``."""
+    @property
+    def lhs(self) -> sp.Expr:
+        """What the chain is about."""
+        return self._equation.lhs
+
+    def step(self, rhs: sp.Expr, because: str, relation: str = "=") -> sp.Expr:
+        """Add ``lhs = rhs`` (or ``<=``, ``>=``...) as the next line, and return ``rhs``."""
         if not isinstance(rhs, sp.Basic):
             raise self._owner.error(f"step {because!r} is {rhs!r}, not a SymPy expression")
-        self._equation.steps.append(Step(sp.sympify(rhs), because))
+        if relation not in RELATIONS:
+            raise self._owner.error(f"step {because!r} has relation {relation!r}, not one of {sorted(RELATIONS)}")
+        directions = {step.relation[0] for step in self._equation.steps if step.relation != "="}
+        if relation != "=" and directions - {relation[0]}:
+            raise self._owner.error(f"step {because!r} says {relation!r} after a step of the other direction")
+        self._equation.steps.append(Step(sp.sympify(rhs), because, relation=relation))
         return rhs
 
-    def result(self, rhs: sp.Expr, because: str, *, claim: sp.Expr) -> sp.Expr:
+    def result(self, rhs: sp.Expr, because: str, *, claim: sp.Expr, relation: str = "=") -> sp.Expr:
         """Add the last line, the result, and the textbook form it must equal.
 
-        When ``rhs`` is already the last line (nothing left to simplify), that
-        line is the result and no repeated line is added.
+        For a bound, ``claim`` is the textbook form of the bound (the right
+        side), proven equal to the result.  When ``rhs`` is already the last
+        line (nothing left to simplify), that line is the result and no
+        repeated line is added.
         """
-        if not (self._equation.steps and self._equation.steps[-1].rhs == rhs):
-            self.step(rhs, because)
+        last = self._equation.steps[-1] if self._equation.steps else None
+        if not (last is not None and last.rhs == rhs and relation == "="):
+            self.step(rhs, because, relation)
         self._equation.claim = sp.sympify(claim)
         return rhs
+
+    def excluding(self, predicate: Callable[[dict], bool], words: str) -> None:
+        """Skip the numeric checks of this equation where it is undefined
+        (``H_b'(p)`` at p = 0 and 1); the check results say how many."""
+        self._equation.excluded = (predicate, words)
+
+    def equality_when(self, make: Callable[[dict], dict], words: str) -> None:
+        """Where the bound is attained: ``make`` maps a point to such a point."""
+        self._equation.equality_cases.append(EqualityCase(make, words))
+
+    def prove_by_derivatives(self, variable: Any, setting: dict | None = None) -> None:
+        """Also prove the bound symbolically in ``variable`` (see DerivativeProof)."""
+        self._equation.derivative_proofs.append(DerivativeProof(variable, dict(setting or {})))
+
+    def prove_by_sign(self, setting: dict | None = None) -> None:
+        """Also prove the bound symbolically: SymPy shows the slack is ≥ 0 outright
+        once every variable is written through its interval."""
+        self._equation.derivative_proofs.append(DerivativeProof(None, dict(setting or {})))
 
     def for_each_count(self, count: sp.Symbol, values: Iterable[int]) -> None:
         """Also prove the chain for every concrete value of ``count``."""
@@ -164,6 +249,7 @@ class Derivation:
         self.conditions: list[Condition] = []
         self.needs: list[str] = []
         self.notes = ""
+        self.random_points: int | None = None
 
     def error(self, message: str) -> DerivationError:
         return DerivationError(f"{self.spec.id} ({self.spec.source}): {message}")
@@ -190,6 +276,10 @@ class Derivation:
     def given(self, condition: Condition) -> None:
         """State a side condition, printed with the result and used by checks."""
         self.conditions.append(condition)
+
+    def sample_size(self, number: int) -> None:
+        """Check a bound at ``number`` random points instead of the default."""
+        self.random_points = number
 
     def equation(self, lhs: sp.Expr) -> Chain:
         """Start an equation about ``lhs`` (what the formula is about)."""
@@ -233,7 +323,7 @@ class Derivation:
             id=self.spec.id, title=self.spec.title, page=self.spec.page, status=self.spec.status,
             equations=self.equations, variables=self.variables, bindings=self.bindings,
             conditions=self.conditions, needs=sorted(set(self.needs) | set(self.spec.needs)),
-            source=self.spec.source, notes=self.notes,
+            source=self.spec.source, notes=self.notes, random_points=self.random_points,
         )
 
 
@@ -368,6 +458,6 @@ def index_ranges(variables: dict[Any, Domain]) -> dict[sp.Basic, bool]:
 
 
 __all__ = [
-    "Chain", "Condition", "Count", "Derivation", "DerivationError", "Equation", "Formula",
-    "STATUSES", "Step", "at_least", "derivation", "derive_all", "index_ranges", "sums_to_one",
+    "Chain", "Condition", "Count", "Derivation", "DerivationError", "DerivativeProof", "Equation",
+    "EqualityCase", "Formula", "RELATIONS", "STATUSES", "Step", "at_least", "derivation", "derive_all", "index_ranges", "sums_to_one",
 ]

@@ -36,9 +36,70 @@ def sigmoid_definition(arg: sp.Expr) -> sp.Expr:
     return 1 / (1 + sp.exp(-arg))
 
 
+class log2(sp.Function):  # noqa: N801 - the page writes log_2
+    """The base-2 logarithm, kept whole so that pages in bits print ``log_2``.
+
+    Its definition, ln x / ln 2, is substituted by :func:`expand_definitions`.
+    """
+
+    nargs = 1
+
+
+class longest(sp.Function):  # noqa: N801 - printed as a symbol of the page
+    """ℓ_max: the largest entry ℓ_1..ℓ_K of a vector of code lengths.
+
+    ``longest(ell, K)`` has no closed form in SymPy; the numeric checks take
+    the maximum of the sampled lengths (see meaning.MPMATH_FUNCTIONS).
+    """
+
+    nargs = 2
+
+    def _eval_is_integer(self) -> bool:
+        return True
+
+    def _eval_is_positive(self) -> bool:
+        return True
+
+
+class H(sp.Function):  # noqa: N801 - the page's letter
+    """Entropy H(p) (one argument) or cross-entropy H(p, q), in nats.
+
+    A page symbol only: its meaning is bound by each derivation with
+    ``d.where(H(p_), entropy_definition(p_, K))``.
+    """
+
+    nargs = (1, 2)
+
+
+class H_bits(sp.Function):  # noqa: N801
+    """Entropy in bits, H_2(p); bound like :class:`H`."""
+
+    nargs = (1, 2)
+
+
+class H_b(sp.Function):  # noqa: N801
+    """The binary entropy function H_b(p), in bits."""
+
+    nargs = 1
+
+
+class D_KL(sp.Function):  # noqa: N801
+    """The Kullback-Leibler divergence D_KL(p ‖ q), in nats; bound like :class:`H`."""
+
+    nargs = 2
+
+
+def log2_definition(arg: sp.Expr) -> sp.Expr:
+    """log_2 x = ln x / ln 2."""
+    return sp.log(arg) / sp.log(2)
+
+
 def expand_definitions(expr: sp.Basic) -> sp.Basic:
-    """Replace every σ(·) by its exponential definition."""
-    return expr.replace(sigma, sigmoid_definition)
+    """Replace every σ(·) by its exponential definition, log_2 by ln / ln 2."""
+    expr = expr.replace(sigma, sigmoid_definition)
+    if expr.has(log2):
+        expr = expr.replace(log2, log2_definition)
+    return expr
 
 
 # ---------------------------------------------------------------------------
@@ -89,3 +150,44 @@ def scalar_squared_error_definition(target: sp.Expr, output: sp.Expr) -> sp.Expr
 def affine_definition(weights: sp.IndexedBase, inputs: sp.IndexedBase, bias: sp.Expr, count: sp.Expr) -> sp.Expr:
     """z = Σ_n w_n x_n + b, n = 1..count."""
     return sp.Sum(weights[n] * inputs[n], (n, 1, count)) + bias
+
+
+# ---------------------------------------------------------------------------
+# Entropy, cross-entropy and divergence of distributions p, q over 1..count.
+# A term 0 ln 0 is 0 (the limit of x ln x as x -> 0); the numeric checks
+# apply that convention (meaning.zero_log_convention).
+# ---------------------------------------------------------------------------
+
+p_ = sp.IndexedBase("p", real=True)
+q_ = sp.IndexedBase("q", real=True)
+ell_ = sp.IndexedBase(r"\ell", real=True)
+
+
+def entropy_definition(dist: sp.IndexedBase, count: sp.Expr) -> sp.Expr:
+    """H(p) = -Σ_n p_n ln p_n, in nats."""
+    return -sp.Sum(dist[n] * sp.log(dist[n]), (n, 1, count))
+
+
+def distribution_cross_entropy_definition(data: sp.IndexedBase, model: sp.IndexedBase, count: sp.Expr) -> sp.Expr:
+    """H(p, q) = -Σ_n p_n ln q_n, in nats: data p, model q."""
+    return -sp.Sum(data[n] * sp.log(model[n]), (n, 1, count))
+
+
+def kl_definition(data: sp.IndexedBase, model: sp.IndexedBase, count: sp.Expr) -> sp.Expr:
+    """D_KL(p ‖ q) = Σ_n p_n ln(p_n / q_n), in nats."""
+    return sp.Sum(data[n] * sp.log(data[n] / model[n]), (n, 1, count))
+
+
+def binary_entropy_definition(prob: sp.Expr) -> sp.Expr:
+    """H_b(p) = -p log_2 p - (1 - p) log_2(1 - p), in bits."""
+    return -prob * log2(prob) - (1 - prob) * log2(1 - prob)
+
+
+def average_length_definition(dist: sp.IndexedBase, lengths: sp.IndexedBase, count: sp.Expr) -> sp.Expr:
+    """L = Σ_n p_n ℓ_n: the expected number of bits per symbol."""
+    return sp.Sum(dist[n] * lengths[n], (n, 1, count))
+
+
+def kraft_sum_definition(lengths: sp.IndexedBase, count: sp.Expr) -> sp.Expr:
+    """Σ_n 2^{-ℓ_n}."""
+    return sp.Sum(sp.Integer(2) ** (-lengths[n]), (n, 1, count))

@@ -45,6 +45,14 @@ class Domain:
     def describe(self) -> str:
         return type(self).__name__
 
+    def interval(self) -> tuple[Any, Any] | None:
+        """The open interval the variable (or each entry) lies in, if any.
+
+        Used by symbolic proofs of bounds (check.derivative_proof) to decide
+        signs; None where the domain promises nothing.
+        """
+        return None
+
 
 def _mpf(value: float) -> mpmath.mpf:
     return mpmath.mpf(float(value))
@@ -52,12 +60,19 @@ def _mpf(value: float) -> mpmath.mpf:
 
 @dataclass(frozen=True)
 class Count(Domain):
-    """A number of classes or inputs, an integer in [low, high]."""
+    """A number of classes or inputs, an integer in [low, high].
+
+    ``log_uniform`` draws it so that each doubling of the size is equally
+    likely (as many sizes 2..6 as 12..50), instead of uniformly.
+    """
 
     low: int = 2
     high: int = 8
+    log_uniform: bool = False
 
     def sample(self, rng: np.random.Generator, point: Point) -> int:
+        if self.log_uniform:
+            return int(np.floor(np.exp(rng.uniform(np.log(self.low), np.log(self.high + 1)))))
         return int(rng.integers(self.low, self.high + 1))
 
     def edges(self, point: Point) -> list[int]:
@@ -128,6 +143,39 @@ class Probability(Domain):
 
     def describe(self) -> str:
         return "probability in [0, 1]"
+
+    def interval(self) -> tuple[Any, Any]:
+        return (sp.Integer(0), sp.Integer(1))
+
+
+@dataclass(frozen=True)
+class Positive(Domain):
+    """A real number in (low, high): an argument of ln, a temperature, a heat.
+
+    Half the points are log-uniform over the interval (so that both ends are
+    visited), half uniform; the edges are just inside both ends and the
+    ``special`` values (for example x = 1, where ln x = x - 1).
+    """
+
+    low: float = 0.0
+    high: float = 100.0
+    special: tuple[float, ...] = ()
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        low = max(self.low, 1e-12 * self.high)
+        if rng.random() < 0.5:
+            return _mpf(np.exp(rng.uniform(np.log(low), np.log(self.high))))
+        return _mpf(rng.uniform(low, self.high))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        inside = [mpmath.mpf(self.low) + NEAR_CERTAIN * max(1, abs(self.low)), mpmath.mpf(self.high)]
+        return inside + [_mpf(v) for v in self.special]
+
+    def describe(self) -> str:
+        return f"real in ({self.low}, {self.high}]"
+
+    def interval(self) -> tuple[Any, Any]:
+        return (sp.nsimplify(self.low), sp.oo)
 
 
 def _vector(values: list[mpmath.mpf]) -> list[mpmath.mpf | None]:
@@ -216,6 +264,163 @@ class ProbabilityVector(Domain):
     def describe(self) -> str:
         return f"probability vector of {self.count} entries"
 
+    def interval(self) -> tuple[Any, Any]:
+        return (sp.Integer(0), sp.Integer(1))
+
+
+@dataclass(frozen=True)
+class Below(Domain):
+    """A real number strictly between 0 and another variable (T_2 < T_1):
+    a share of ``upper`` drawn uniformly from [share, 1 - share]."""
+
+    upper: Any = None
+    share: float = 0.02
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        return point[self.upper] * _mpf(rng.uniform(self.share, 1 - self.share))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        return [point[self.upper] * _mpf(self.share), point[self.upper] * _mpf(1 - self.share)]
+
+    def describe(self) -> str:
+        return f"real in (0, {self.upper})"
+
+    def interval(self) -> tuple[Any, Any]:
+        return (sp.Integer(0), self.upper)
+
+
+@dataclass(frozen=True)
+class Grid(Domain):
+    """A real number on [low, high]: the edges are an even grid including
+    both ends, the random points uniform.  ``bounds`` is the open interval
+    a symbolic proof may assume (default (low, high))."""
+
+    low: float = 0.0
+    high: float = 1.0
+    number: int = 101
+    bounds: tuple[Any, Any] | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> mpmath.mpf:
+        return _mpf(rng.uniform(self.low, self.high))
+
+    def edges(self, point: Point) -> list[mpmath.mpf]:
+        step = (mpmath.mpf(self.high) - self.low) / (self.number - 1)
+        return [self.low + n * step for n in range(self.number)]
+
+    def describe(self) -> str:
+        return f"grid of {self.number} points on [{self.low}, {self.high}], and uniform points"
+
+    def interval(self) -> tuple[Any, Any]:
+        return self.bounds or (sp.nsimplify(self.low), sp.nsimplify(self.high))
+
+
+#: Dirichlet concentrations of :class:`Distribution`: from nearly one-hot
+#: (0.02: most mass on a few entries, many below 1e-30) to nearly uniform.
+CONCENTRATIONS = (0.02, 0.1, 0.5, 1.0, 3.0, 30.0)
+#: Share of random distributions given exact zeros, and entries near zero.
+ZERO_SHARE = 0.2
+NEAR_ZERO_SHARE = 0.2
+
+
+#: Digits at which random distributions are normalised: above the working
+#: precision of the checks, so that their entries sum to 1 there.
+NORMALISING_DIGITS = 60
+
+
+def _normalised(values: list[mpmath.mpf]) -> list[mpmath.mpf | None]:
+    with mpmath.workdps(NORMALISING_DIGITS):
+        total = mpmath.fsum(values)
+        return _vector([value / total for value in values])
+
+
+@dataclass(frozen=True)
+class Distribution(ProbabilityVector):
+    """A probability vector drawn to probe the bounds of information theory.
+
+    Dirichlet with a concentration from :data:`CONCENTRATIONS`; a share of
+    the vectors get exact zeros (``zeros``) and a share get entries pushed
+    down to 1e-40..1e-8.  Entries are normalised in mpmath, so they sum to 1
+    at the working precision.  With ``zeros_within`` (another variable, the
+    data distribution p), exact zeros are put only where that one is zero,
+    so D_KL(p ‖ q) stays finite; the edges include q = p, uniform q, and a
+    one-hot q, which makes D_KL infinite whenever p has other mass.
+    """
+
+    zeros: bool = True
+    zeros_within: Any = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        size = point[self.count]
+        concentration = float(rng.choice(CONCENTRATIONS))
+        raw = rng.dirichlet([concentration] * size)
+        allowed = np.ones(size, dtype=bool) if self.zeros else np.zeros(size, dtype=bool)
+        if self.zeros_within is not None:
+            allowed = np.array([value == 0 for value in point[self.zeros_within][1:]])
+        raw = np.where((raw == 0) & ~allowed, 1e-300, raw)
+        draw = rng.random()
+        if draw < ZERO_SHARE and allowed.any():
+            chosen = rng.random(size) < rng.uniform(0.1, 0.9)
+            raw = np.where(chosen & allowed, 0.0, raw)
+        elif draw < ZERO_SHARE + NEAR_ZERO_SHARE:
+            chosen = rng.random(size) < rng.uniform(0.1, 0.9)
+            raw = np.where(chosen, 10.0 ** rng.uniform(-40, -8, size), raw)
+        if not raw.any():
+            raw[int(rng.integers(size))] = 1.0
+        return _normalised([_mpf(value) for value in raw])
+
+    def edges(self, point: Point) -> list[list]:
+        if self.zeros_within is None:
+            edges = [_normalised(edge[1:]) for edge in super().edges(point)]
+            return edges if self.zeros else [edge for edge in edges if all(edge[1:])]
+        size = point[self.count]
+        data = point[self.zeros_within]
+        uniform = [_mpf(1)] * size
+        one_hot = [_mpf(1)] + [_mpf(0)] * (size - 1)
+        return [list(data), _normalised(uniform), _vector(one_hot)]
+
+    def describe(self) -> str:
+        where = f", zero only where {self.zeros_within} is" if self.zeros_within is not None else ""
+        return f"Dirichlet distribution of {self.count} entries{where}"
+
+
+def random_code_lengths(rng: np.random.Generator, size: int) -> list[int]:
+    """Codeword lengths of a random binary prefix code for ``size`` symbols.
+
+    Grows a random full binary tree by splitting a random leaf ``size - 1``
+    times; the depths of the leaves are the lengths (their Kraft sum is 1).
+    A third of the codes then lengthen some codewords by a few bits, which
+    keeps them prefix-free and makes the Kraft sum less than 1.
+    """
+    leaves = [0]
+    for _ in range(size - 1):
+        depth = leaves.pop(int(rng.integers(len(leaves))))
+        leaves += [depth + 1, depth + 1]
+    rng.shuffle(leaves)
+    if rng.random() < 1 / 3:
+        leaves = [depth + int(rng.integers(0, 3)) for depth in leaves]
+    return leaves
+
+
+@dataclass(frozen=True)
+class PrefixCode(Domain):
+    """The codeword lengths ℓ_1..ℓ_count of a binary prefix code (integers)."""
+
+    count: sp.Symbol | None = None
+
+    def sample(self, rng: np.random.Generator, point: Point) -> list:
+        return [None, *random_code_lengths(rng, point[self.count])]
+
+    def edges(self, point: Point) -> list[list]:
+        size = point[self.count]
+        comb = [*range(1, size), size - 1]
+        depth = int(np.ceil(np.log2(size)))
+        short = 2 ** depth - size  # leaves at depth - 1 in a complete tree
+        balanced = [depth - 1] * short + [depth] * (size - short)
+        return [[None, *comb], [None, *balanced]]
+
+    def describe(self) -> str:
+        return f"lengths of a random binary prefix code for {self.count} symbols"
+
 
 @dataclass(frozen=True)
 class UnitIntervalVector(Domain):
@@ -289,6 +494,7 @@ def format_point(point: Point) -> str:
 
 
 __all__ = [
-    "Count", "Domain", "Index", "Logit", "LogitVector", "Probability", "ProbabilityVector",
-    "Real", "RealVector", "UnitIntervalVector", "edge_points", "format_point", "random_points",
+    "Below", "Count", "Distribution", "Domain", "Grid", "Index", "Logit", "LogitVector", "Positive", "PrefixCode",
+    "Probability", "ProbabilityVector", "Real", "RealVector", "UnitIntervalVector", "random_code_lengths",
+    "edge_points", "format_point", "random_points",
 ]

@@ -39,8 +39,8 @@ from typing import Any
 import sympy as sp
 
 from derivations import artifacts, citing, mathrender
-from derivations.core import STATUSES, Formula
-from derivations.printing import latex
+from derivations.core import RELATIONS, STATUSES, Formula, Step
+from derivations.printing import RELATION_SYMBOLS, latex
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class Emitter:
     release: citing.Release
     items: list[mathrender.MathItem] = field(default_factory=list)
     placements: dict[str, str] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)
     moved: list[citing.Alias] = field(default_factory=list)
 
     def math(self, key: str, tex: str, display: bool) -> str:
@@ -137,11 +138,12 @@ def formula_record(formula: Formula, release: citing.Release | None = None) -> d
     steps = []
     for equation in formula.equations:
         for step in equation.steps:
+            line = step_statement(equation.lhs, step)
             steps.append({
                 "anchor": step.anchor,
-                "latex": latex(sp.Eq(equation.lhs, step.rhs, evaluate=False)),
+                "latex": latex(line),
                 "because": step.because,
-                "sympy": sp.srepr(sp.Eq(equation.lhs, step.rhs, evaluate=False)),
+                "sympy": sp.srepr(line),
                 "checks": [c for c in checks if c["target"] == step.anchor],
             })
     return {
@@ -179,8 +181,26 @@ def _outside_search(fragment: str) -> str:
     return f"<ce-tex data-search-exclude>{fragment}</ce-tex>"
 
 
-def _prose(emitter: Emitter, key: str, text: str) -> str:
-    """Short prose (a step's reason) with its $...$ math rendered."""
+def step_statement(lhs: sp.Expr, step: Step) -> sp.Basic:
+    """One line of a derivation as the relation it states, ``lhs = rhs`` or ``lhs ≤ rhs``."""
+    return RELATIONS[step.relation](lhs, step.rhs, evaluate=False)
+
+
+REF_SENTINEL = re.compile("\x01(\\d+)\x01")
+
+
+def _prose(emitter: Emitter, key: str, text: str, page: Page | None = None) -> str:
+    """Short prose (a step's reason, a caption) as HTML: $...$ math rendered,
+    and, on a page, ``{{ ref: ID }}`` turned into a link to the formula."""
+    links: list[str] = []
+
+    def ref(match: re.Match[str]) -> str:
+        if match.group("kind") != "ref" or page is None:
+            raise EmitError(f"{key}: only {{{{ ref: ID }}}} may stand in this text, and only on a page; found {match.group(0)}")
+        links.append(_ref_html(emitter, page, match.group("name"), key))
+        return f"\x01{len(links) - 1}\x01"
+
+    text = DIRECTIVE.sub(ref, text)
     out = []
     position = 0
     for match in INLINE_MATH.finditer(text):
@@ -188,7 +208,7 @@ def _prose(emitter: Emitter, key: str, text: str) -> str:
         out.append(emitter.math(key, match.group(1), display=False))
         position = match.end()
     out.append(html.escape(text[position:]))
-    return "".join(out)
+    return REF_SENTINEL.sub(lambda m: links[int(m.group(1))], "".join(out))
 
 
 def _checks_summary(formula: Formula) -> str:
@@ -264,14 +284,14 @@ def derivation_block(emitter: Emitter, page: Page, formula: Formula) -> str:
     for equation in formula.equations:
         for position, step in enumerate(equation.steps):
             if position == 0:
-                tex = latex(sp.Eq(equation.lhs, step.rhs, evaluate=False))
+                tex = latex(step_statement(equation.lhs, step))
             else:
-                tex = "= " + latex(step.rhs)
+                tex = RELATION_SYMBOLS[step.relation] + " " + latex(step.rhs)
             css = "ce-step ce-first" if position == 0 else "ce-step"
             rows.append(
                 f'<div class="{css}" id="{step.anchor}"><div class="ce-math">'
                 f'{emitter.math(step.anchor, tex, display=True)}</div>'
-                f' <div class="ce-because">{_prose(emitter, step.anchor, step.because)}</div></div>'
+                f' <div class="ce-because">{_prose(emitter, step.anchor, step.because, page)}</div></div>'
             )
     # Spaces between the blocks keep their words apart in the search index.
     steps = " ".join(rows)
@@ -376,7 +396,8 @@ def load_pages(docs: Path) -> list[Page]:
     return pages
 
 
-def _ref(emitter: Emitter, pages: dict[str, Page], page: Page, formula_id: str, where: str) -> str:
+def _placed(emitter: Emitter, pages: dict[str, Page], formula_id: str, where: str) -> tuple[Formula, Page, int]:
+    """The formula a reference names, its page and its number there."""
     if formula_id not in emitter.formulas:
         raise EmitError(f"{where}: {{{{ ref: {formula_id} }}}} names no formula; known IDs: {', '.join(sorted(emitter.formulas))}")
     formula = emitter.formulas[formula_id]
@@ -384,6 +405,18 @@ def _ref(emitter: Emitter, pages: dict[str, Page], page: Page, formula_id: str, 
     number = home.numbers.get(formula_id) if home else None
     if number is None:
         raise EmitError(f"{where}: {formula_id} is not placed on its page {formula.page}")
+    return formula, home, number
+
+
+def _ref_html(emitter: Emitter, page: Page, formula_id: str, where: str) -> str:
+    """A reference inside raw HTML (a step's reason): an <a> with the number."""
+    formula, home, number = _placed(emitter, emitter.pages, formula_id, where)
+    label = f"({number})" if home is page else f"({number}) in <em>{html.escape(home.title)}</em>"
+    return f'<a class="ce-ref" href="{relative_url(page.name, formula.page, formula_id)}">{label}</a>'
+
+
+def _ref(emitter: Emitter, pages: dict[str, Page], page: Page, formula_id: str, where: str) -> str:
+    formula, home, number = _placed(emitter, pages, formula_id, where)
     if formula.page == page.name:
         return f"[({number})](#{formula_id})"
     return f"[({number}) in *{home.title}*]({_relative_md(page.name, formula.page)}#{formula_id})"
@@ -510,6 +543,7 @@ def emit(formulas: dict[str, Formula], docs: Path, out: Path, cache: Path, relea
     emitter = Emitter(formulas, docs, release)
     pages = load_pages(docs)
     by_name = {page.name: page for page in pages}
+    emitter.pages = by_name
     unknown_pages = sorted({f.page for f in formulas.values()} - set(by_name))
     if unknown_pages:
         raise EmitError("formulas name pages that docs/ does not have: " + ", ".join(unknown_pages))

@@ -32,8 +32,72 @@ def _mp_sigma(value: mpmath.mpf) -> mpmath.mpf:
     return 1 / (1 + mpmath.exp(-value))
 
 
+def _mp_zero_log_product(factor: mpmath.mpf, argument: mpmath.mpf) -> mpmath.mpf:
+    """factor · ln(argument), with 0 · ln(anything) = 0 (so 0 ln 0 = 0)."""
+    if factor == 0:
+        return mpmath.mpf(0)
+    return factor * mpmath.log(argument)
+
+
+def _mp_longest(lengths: list, count: int) -> mpmath.mpf:
+    return max(lengths[1:count + 1])
+
+
 #: mpmath versions of the functions of the pages, for lambdify.
-MPMATH_FUNCTIONS = {"sigma": _mp_sigma}
+MPMATH_FUNCTIONS = {"sigma": _mp_sigma, "zero_log_product": _mp_zero_log_product, "longest": _mp_longest,
+                    "cached_ln2": lambda: +mpmath.ln2}
+
+
+class cached_ln2(sp.Function):  # noqa: N801 - the name lambdify looks up
+    """ln 2 from mpmath's cache, so that a page in bits (log_2 a = ln a / ln 2)
+    does not compute ln 2 afresh in every term of a sum (numeric only)."""
+
+    nargs = 0
+
+
+class zero_log_product(sp.Function):  # noqa: N801 - the name lambdify looks up
+    """v · ln u evaluated with the convention 0 · ln u = 0 (numeric only)."""
+
+    nargs = 2
+
+
+def zero_log_convention(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with each product ``v · ln u`` evaluated as 0 where v = 0.
+
+    Entropies and divergences are sums of p ln p and p ln(p/q) whose terms
+    with p = 0 are 0 by convention (a product v (a + ln b) is first
+    distributed into v a + v ln b) (the limit of x ln x); mpmath would give
+    0 · (-∞) = nan.  A logarithm of a quotient is split, ln(a/b) = ln a -
+    ln b, so that a zero in b gives +∞ instead of a division by zero.  Where
+    v ≠ 0 the value is exactly v · ln u, so nothing else changes.
+    """
+
+    def single_log(node: sp.Basic) -> bool:
+        if not node.is_Mul:
+            return False
+        logs = [f for f in node.args if isinstance(f, sp.log)]
+        return len(logs) == 1 and not logs[0].args[0].is_number
+
+    def rewrite(node: sp.Mul) -> sp.Basic:
+        logarithm = next(f for f in node.args if isinstance(f, sp.log))
+        factor = sp.Mul(*(f for f in node.args if f is not logarithm))
+        argument = logarithm.args[0]
+        if argument.is_Mul:
+            top, bottom = argument.as_numer_denom()
+            if bottom != 1:
+                return zero_log_product(factor, top) - zero_log_product(factor, bottom)
+        return zero_log_product(factor, argument)
+
+    def product_of_sum_with_log(node: sp.Basic) -> bool:
+        return node.is_Mul and any(f.is_Add and f.has(sp.log) for f in node.args)
+
+    def distribute(node: sp.Mul) -> sp.Basic:
+        total = next(f for f in node.args if f.is_Add and f.has(sp.log))
+        rest = [f for f in node.args if f is not total]
+        return sp.Add(*(sp.Mul(*rest, term) for term in total.args))
+
+    expr = expr.replace(product_of_sum_with_log, distribute).replace(single_log, rewrite)
+    return expr.xreplace({sp.log(2): cached_ln2()})
 
 
 def _substitute(expr: sp.Basic, symbol: Any, meaning: Any) -> sp.Basic:
@@ -144,14 +208,14 @@ class Meaning:
         meaning = self.of(expr)
         if meaning.has(sp.Derivative):
             raise ValueError(f"{expr} still holds a derivative after substituting definitions: {meaning}")
-        return sp.lambdify(self.arguments, meaning, modules=[MPMATH_FUNCTIONS, "mpmath"])
+        return sp.lambdify(self.arguments, zero_log_convention(meaning), modules=[MPMATH_FUNCTIONS, "mpmath"])
 
-    def evaluate(self, expr: sp.Basic, point: dict) -> mpmath.mpf:
-        """The value of ``expr`` at ``point``."""
-        with mpmath.workdps(WORKING_DIGITS):
+    def evaluate(self, expr: sp.Basic, point: dict, digits: int = WORKING_DIGITS) -> mpmath.mpf:
+        """The value of ``expr`` at ``point``, at ``digits`` significant digits."""
+        with mpmath.workdps(digits):
             return mpmath.mpf(self.function(expr)(*[point[var] for var in self.arguments]))
 
-    def reference(self, lhs: sp.Basic, point: dict) -> mpmath.mpf:
+    def reference(self, lhs: sp.Basic, point: dict, digits: int = WORKING_DIGITS) -> mpmath.mpf:
         """The value of ``lhs`` at ``point`` from the definitions alone.
 
         A derivative is differentiated numerically (mpmath.diff, at the
@@ -163,7 +227,7 @@ class Meaning:
         """
         if not isinstance(lhs, sp.Derivative):
             function = self._raw_function(lhs, frozenset())
-            with mpmath.workdps(WORKING_DIGITS):
+            with mpmath.workdps(digits):
                 return mpmath.mpf(function(*[point[var] for var in self.arguments]))
         stops = frozenset().union(*(_symbols_of(var) for var, _ in lhs.variable_count))
         extra = [symbol for symbol in sorted(stops, key=str) if symbol not in self.arguments]
@@ -197,7 +261,7 @@ class Meaning:
                     moved[var] = vector
             return inner(*[moved[var] for var in arguments])
 
-        with mpmath.workdps(WORKING_DIGITS):
+        with mpmath.workdps(digits):
             if len(slots) == 1:
                 return mpmath.diff(at, start[0], orders[0])
             return mpmath.diff(at, start, orders)
@@ -205,4 +269,5 @@ class Meaning:
     @functools.lru_cache(maxsize=None)  # noqa: B019
     def _raw_function(self, expr: sp.Basic, stops: frozenset, extra: tuple = ()) -> Callable[..., Any]:
         raw = self._bound_until(expr, set(stops))
+        raw = zero_log_convention(raw)
         return sp.lambdify(self.arguments + list(extra), raw, modules=[MPMATH_FUNCTIONS, "mpmath"])

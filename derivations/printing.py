@@ -81,6 +81,40 @@ class TextbookPrinter(LatexPrinter):
     def _print_ExpBase(self, expr: sp.Basic, exp: str | None = None) -> str:
         return self._print_exp(expr, exp)
 
+    def _print_log2(self, expr: sp.Function, exp: str | None = None) -> str:
+        arg = expr.args[0]
+        inner = self._print(arg)
+        if arg.is_Symbol or arg.is_Indexed:
+            inner = f" {inner}"
+        else:
+            inner = rf"\left({inner}\right)"
+        head = r"\log_2" if exp is None else rf"\log_2^{{{exp}}}"
+        return head + inner
+
+    # -- entropies of distributions ------------------------------------------
+
+    def _print_H(self, expr: sp.Function, exp: str | None = None) -> str:
+        return self._entropy_like("H", expr, exp)
+
+    def _print_H_bits(self, expr: sp.Function, exp: str | None = None) -> str:
+        return self._entropy_like(r"H_{\mathrm{bits}}", expr, exp)
+
+    def _print_H_b(self, expr: sp.Function, exp: str | None = None) -> str:
+        return self._entropy_like(r"H_{\mathrm{b}}", expr, exp)
+
+    def _print_D_KL(self, expr: sp.Function, exp: str | None = None) -> str:
+        data, model = (self._print(arg) for arg in expr.args)
+        body = rf"D_{{\mathrm{{KL}}}}({data} \,\Vert\, {model})"
+        return rf"\left({body}\right)^{{{exp}}}" if exp else body
+
+    def _entropy_like(self, head: str, expr: sp.Function, exp: str | None) -> str:
+        body = head + "(" + ", ".join(self._print(arg) for arg in expr.args) + ")"
+        return rf"\left({body}\right)^{{{exp}}}" if exp else body
+
+    def _print_longest(self, expr: sp.Function, exp: str | None = None) -> str:
+        body = rf"{self._print(expr.args[0])}_{{\max}}"
+        return rf"{body}^{{{exp}}}" if exp else body
+
     # -- indices ------------------------------------------------------------
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
@@ -179,8 +213,19 @@ class TextbookPrinter(LatexPrinter):
 _PRINTER = TextbookPrinter()
 
 
+#: How the relations of a chain print (core.RELATIONS).
+RELATION_SYMBOLS = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
+
+_RELATIONALS = {sp.Equality: "=", sp.LessThan: "<=", sp.StrictLessThan: "<",
+                sp.GreaterThan: ">=", sp.StrictGreaterThan: ">"}
+
+
 def latex(expr: sp.Basic) -> str:
-    """Print *expr* in the notation of the pages."""
-    if isinstance(expr, sp.Equality):
-        return f"{_PRINTER.doprint(expr.lhs)} = {_PRINTER.doprint(expr.rhs)}"
+    """Print *expr* in the notation of the pages.
+
+    A relation prints its sides with ``=``, ``\\le``, ``<``, ``\\ge`` or ``>``.
+    """
+    if type(expr) in _RELATIONALS:
+        symbol = RELATION_SYMBOLS[_RELATIONALS[type(expr)]]
+        return f"{_PRINTER.doprint(expr.lhs)} {symbol} {_PRINTER.doprint(expr.rhs)}"
     return _PRINTER.doprint(expr)
