@@ -62,17 +62,18 @@ class TextbookPrinter(LatexPrinter):
         head = self._deal_with_super_sub(name)
         return rf"{head}^{{{exp}}}({args})" if exp else rf"{head}({args})"
 
-    def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
+    def _logarithm(self, head: str, expr: sp.Function, exp: str | None, bare_functions: bool) -> str:
+        """``head`` and its argument: bare for a symbol or an index (``\\ln y_k``),
+        and for a function call when ``bare_functions`` (``\\ln \\sigma(z)``);
+        in parentheses otherwise."""
         arg = expr.args[0]
         inner = self._print(arg)
-        if not (arg.is_Symbol or arg.is_Indexed or isinstance(arg, sp.Function)):
-            inner = rf"\left({inner}\right)"
-        elif arg.is_Symbol or arg.is_Indexed:
-            inner = f" {inner}"
-        else:
-            inner = f" {inner}"
-        head = r"\ln" if exp is None else rf"\ln^{{{exp}}}"
-        return head + inner
+        bare = arg.is_Symbol or arg.is_Indexed or (bare_functions and isinstance(arg, sp.Function))
+        inner = f" {inner}" if bare else rf"\left({inner}\right)"
+        return (head if exp is None else rf"{head}^{{{exp}}}") + inner
+
+    def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
+        return self._logarithm(r"\ln", expr, exp, bare_functions=True)
 
     def _print_exp(self, expr: sp.exp, exp: str | None = None) -> str:
         body = rf"e^{{{self._print(expr.args[0])}}}"
@@ -82,14 +83,7 @@ class TextbookPrinter(LatexPrinter):
         return self._print_exp(expr, exp)
 
     def _print_log2(self, expr: sp.Function, exp: str | None = None) -> str:
-        arg = expr.args[0]
-        inner = self._print(arg)
-        if arg.is_Symbol or arg.is_Indexed:
-            inner = f" {inner}"
-        else:
-            inner = rf"\left({inner}\right)"
-        head = r"\log_2" if exp is None else rf"\log_2^{{{exp}}}"
-        return head + inner
+        return self._logarithm(r"\log_2", expr, exp, bare_functions=False)
 
     # -- entropies of distributions ------------------------------------------
 
